@@ -1,0 +1,30 @@
+"""The one read path for cases (ARCHITECTURE rule 2). Missing and not-yours are the same 404."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kesu.cases.models import Case
+from kesu.core.errors import NotFound
+from kesu.org.models import User
+from kesu.org.roles import Cap, has_cap
+from kesu.org.scope import scope_filter
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated or not has_cap(user.role, Cap.CASE_VIEW):
+        return Case.objects.none()
+    return Case.objects.filter(scope_filter(user))
+
+
+def access_case(user: User, number: str) -> Case:
+    case = (
+        cases_visible_to(user)
+        .select_related("customer", "org_unit", "intake_by", "category")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No case with this number was found."))
+    return case

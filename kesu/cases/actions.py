@@ -1,0 +1,328 @@
+"""Every write to a case: intake, classification, attachments (ARCHITECTURE rule 1).
+
+Each action owns its transaction, writes the case events and re-checks that the actor can
+still see the result. Pages, API, import, portal and e-mail intake all call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kesu.cases import events, search
+from kesu.cases.attachments import CheckedFile, as_django_file
+from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Status, Validity
+from kesu.cases.completeness import missing_fields
+from kesu.cases.events import EventType
+from kesu.cases.models import Attachment, Case, Category, IdempotencyKey
+from kesu.cases.numbering import next_case_number
+from kesu.core.errors import Conflict, Forbidden, ValidationFailed
+from kesu.customers.actions import CustomerInput, do_find_or_create_customer
+from kesu.org.models import OrgUnit, User
+from kesu.org.roles import Cap, has_cap
+from kesu.org.scope import visible_unit_ids
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    name: str = ""
+    model: str = ""
+    batch: str = ""
+    serial: str = ""
+    delivered_on: date | None = None
+    quantity: int | None = None
+    defective_quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str = ""  # category code
+    validity: str = ""
+    severity: str = ""
+    priority: str = ""
+
+
+@dataclass(frozen=True)
+class NewCase:
+    kind: str
+    channel: str
+    description: str
+    org_unit: str  # org unit code
+    title: str = ""
+    customer: CustomerInput = field(default_factory=CustomerInput)
+    product: ProductInput = field(default_factory=ProductInput)
+    demands: list[str] = field(default_factory=list)
+    emotion: str = ""
+    order_ref: str = ""
+    received_at: datetime | None = None
+    classification: Classification = field(default_factory=Classification)
+    attachments: list[CheckedFile] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """A hash of the request content, to tell a retry from a reused idempotency key."""
+        data = asdict(self)
+        data["attachments"] = [a.sha256 for a in self.attachments]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    created: bool
+
+
+def _check_choice(errors: dict[str, list[str]], name: str, value: str, allowed: list[str]) -> None:
+    if value and value not in allowed:
+        errors.setdefault(name, []).append(
+            _("Unknown value {value}. Allowed: {allowed}.").format(value=value, allowed=", ".join(allowed))
+        )
+
+
+def _validate(data: NewCase) -> tuple[OrgUnit, Category | None]:
+    errors: dict[str, list[str]] = {}
+    if data.kind not in Kind.values:
+        _check_choice(errors, "kind", data.kind or "-", Kind.values)
+    if data.channel not in Channel.values:
+        _check_choice(errors, "channel", data.channel or "-", Channel.values)
+    if not data.description.strip():
+        errors.setdefault("description", []).append(_("Please describe the problem."))
+    if len(data.title) > 200:
+        errors.setdefault("title", []).append(_("At most 200 characters."))
+    for demand in data.demands:
+        _check_choice(errors, "demands", demand, Demand.values)
+    _check_choice(errors, "emotion", data.emotion, Emotion.values)
+    c = data.classification
+    _check_choice(errors, "validity", c.validity, Validity.values)
+    _check_choice(errors, "severity", c.severity, Severity.values)
+    _check_choice(errors, "priority", c.priority, Priority.values)
+    p = data.product
+    if p.quantity is not None and p.quantity < 0:
+        errors.setdefault("product.quantity", []).append(_("Must not be negative."))
+    if p.defective_quantity is not None and p.quantity is not None and p.defective_quantity > p.quantity:
+        errors.setdefault("product.defective_quantity", []).append(
+            _("The defective quantity cannot exceed the quantity.")
+        )
+    if data.received_at is not None:
+        if timezone.is_naive(data.received_at):
+            errors.setdefault("received_at", []).append(_("Give a time zone, e.g. +08:00."))
+        elif data.received_at > timezone.now() + CLOCK_SKEW:
+            errors.setdefault("received_at", []).append(_("The time of receipt is in the future."))
+    unit = OrgUnit.objects.filter(code=data.org_unit, is_active=True).first()
+    if unit is None:
+        errors.setdefault("org_unit", []).append(_("No org unit has this code."))
+    category = None
+    if c.category:
+        category = Category.objects.filter(code=c.category, is_active=True).first()
+        if category is None:
+            errors.setdefault("category", []).append(_("No category has this code."))
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    assert unit is not None
+    return unit, category
+
+
+def _check_actor_may_create(actor: User | None, unit: OrgUnit) -> None:
+    if actor is None:  # the public portal, e-mail intake: no staff actor
+        return
+    if not has_cap(actor.role, Cap.CASE_CREATE):
+        raise Forbidden(_("Your role may not register cases."))
+    ids = visible_unit_ids(actor)
+    if ids is not None and unit.pk not in ids:
+        raise ValidationFailed(
+            _("You can only register cases for your own org unit and the units below it."),
+            fields={"org_unit": [_("Outside your scope.")]},
+        )
+
+
+def _default_title(description: str) -> str:
+    first_line = description.strip().splitlines()[0] if description.strip() else ""
+    return first_line[:30] + ("…" if len(first_line) > 30 else "")
+
+
+def idempotency_scope(actor: User | None) -> str:
+    return f"user:{actor.pk}" if actor is not None else "portal"
+
+
+def do_create_case(
+    data: NewCase, *, actor: User | None, idempotency_key: str | None = None
+) -> IntakeResult:
+    """Register a case from any channel. A repeated idempotency key returns the first case."""
+    unit, category = _validate(data)
+    _check_actor_may_create(actor, unit)
+    fingerprint = data.fingerprint()
+    with transaction.atomic():
+        key_row = None
+        if idempotency_key:
+            try:
+                with transaction.atomic():
+                    key_row = IdempotencyKey.objects.create(
+                        scope=idempotency_scope(actor), key=idempotency_key[:200], request_hash=fingerprint
+                    )
+            except IntegrityError:
+                return _replay(actor, idempotency_key, fingerprint)
+        case = _insert_case(data, unit, category, actor)
+        if key_row is not None:
+            IdempotencyKey.objects.filter(pk=key_row.pk).update(case=case)
+    return IntakeResult(case=case, created=True)
+
+
+def _replay(actor: User | None, key: str, fingerprint: str) -> IntakeResult:
+    row = IdempotencyKey.objects.select_related("case").get(scope=idempotency_scope(actor), key=key[:200])
+    if row.request_hash != fingerprint or row.case is None:
+        raise Conflict(
+            _("This idempotency key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return IntakeResult(case=row.case, created=False)
+
+
+def _insert_case(data: NewCase, unit: OrgUnit, category: Category | None, actor: User | None) -> Case:
+    received_at = data.received_at or timezone.now()
+    customer = do_find_or_create_customer(data.customer, org_unit=unit)
+    p, c = data.product, data.classification
+    values: dict[str, Any] = {
+        "title": data.title.strip() or _default_title(data.description),
+        "description": data.description,
+        "customer_name": data.customer.name.strip(),
+        "customer_phone": data.customer.phone.strip(),
+        "customer_email": data.customer.email.strip(),
+        "product_name": p.name.strip(),
+        "product_batch": p.batch.strip(),
+        "demands": list(dict.fromkeys(data.demands)),
+    }
+    missing = missing_fields(data.kind, values)
+    case = Case.objects.create(
+        number=next_case_number(received_at),
+        received_at=received_at,
+        channel=data.channel,
+        kind=data.kind,
+        status=Status.AWAITING_INFO if missing else Status.NEW,
+        title=values["title"],
+        description=data.description,
+        emotion=data.emotion,
+        demands=values["demands"],
+        customer=customer,
+        customer_name=values["customer_name"],
+        product_name=values["product_name"],
+        product_model=p.model.strip(),
+        product_batch=values["product_batch"],
+        product_serial=p.serial.strip(),
+        delivered_on=p.delivered_on,
+        quantity=p.quantity,
+        defective_quantity=p.defective_quantity,
+        order_ref=data.order_ref.strip(),
+        org_unit=unit,
+        intake_by=actor,
+        category=category,
+        validity=c.validity,
+        severity=c.severity,
+        priority=c.priority,
+        missing_fields=missing,
+        tracking_token=secrets.token_urlsafe(32),
+    )
+    events.append(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
+    for checked in data.attachments:
+        _store_attachment(case, checked, actor)
+    search.index_case(case)
+    return case
+
+
+def case_snapshot(case: Case) -> dict[str, Any]:
+    """The audited fields of a case as plain JSON values."""
+    return {
+        "number": case.number,
+        "received_at": case.received_at.isoformat(),
+        "channel": case.channel,
+        "kind": case.kind,
+        "status": case.status,
+        "title": case.title,
+        "description": case.description,
+        "emotion": case.emotion,
+        "demands": case.demands,
+        "customer_id": case.customer_id,
+        "customer_name": case.customer_name,
+        "product": {
+            "name": case.product_name, "model": case.product_model, "batch": case.product_batch,
+            "serial": case.product_serial,
+            "delivered_on": case.delivered_on.isoformat() if case.delivered_on else None,
+            "quantity": case.quantity, "defective_quantity": case.defective_quantity,
+        },
+        "order_ref": case.order_ref,
+        "org_unit": case.org_unit.code,
+        "intake_by": case.intake_by.username if case.intake_by else None,
+        "category": case.category.code if case.category else None,
+        "validity": case.validity,
+        "severity": case.severity,
+        "priority": case.priority,
+        "missing_fields": case.missing_fields,
+    }
+
+
+def _store_attachment(case: Case, checked: CheckedFile, actor: User | None) -> Attachment | None:
+    if Attachment.objects.filter(case=case, sha256=checked.sha256).exists():
+        return None  # the same file twice on one case is kept once
+    attachment = Attachment(
+        case=case, original_name=checked.name, content_type=checked.content_type,
+        size=checked.size, sha256=checked.sha256, uploaded_by=actor,
+    )
+    attachment.file.save(checked.name, as_django_file(checked), save=False)
+    attachment.save()
+    events.append(case, EventType.ATTACHMENT_ADDED, actor=actor, data={
+        "new": {"name": checked.name, "sha256": checked.sha256, "size": checked.size,
+                "content_type": checked.content_type},
+    })
+    return attachment
+
+
+def do_add_attachment(case: Case, checked: CheckedFile, *, actor: User) -> Attachment | None:
+    if not has_cap(actor.role, Cap.CASE_ATTACH):
+        raise Forbidden(_("Your role may not add attachments."))
+    with transaction.atomic():
+        return _store_attachment(case, checked, actor)
+
+
+def do_classify_case(case: Case, classification: Classification, *, actor: User) -> Case:
+    """Set category, validity, severity and priority; records old and new values."""
+    if not has_cap(actor.role, Cap.CASE_CLASSIFY):
+        raise Forbidden(_("Your role may not classify cases."))
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "validity", classification.validity, Validity.values)
+    _check_choice(errors, "severity", classification.severity, Severity.values)
+    _check_choice(errors, "priority", classification.priority, Priority.values)
+    category = None
+    if classification.category:
+        category = Category.objects.filter(code=classification.category, is_active=True).first()
+        if category is None:
+            errors.setdefault("category", []).append(_("No category has this code."))
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        old = {
+            "category": locked.category.code if locked.category else None,
+            "validity": locked.validity, "severity": locked.severity, "priority": locked.priority,
+        }
+        new = {
+            "category": category.code if category else None, "validity": classification.validity,
+            "severity": classification.severity, "priority": classification.priority,
+        }
+        if old == new:
+            return locked
+        locked.category, locked.validity = category, classification.validity
+        locked.severity, locked.priority = classification.severity, classification.priority
+        locked.save(update_fields=["category", "validity", "severity", "priority", "updated_at"])
+        changed = [k for k in new if old[k] != new[k]]
+        events.append(locked, EventType.CLASSIFIED, actor=actor, data={
+            "old": {k: old[k] for k in changed}, "new": {k: new[k] for k in changed},
+        })
+    return locked

@@ -1,0 +1,87 @@
+"""``/api/v1/cases``: parse → access → one action → schema out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Schema
+
+from kesu.cases.access import access_case
+from kesu.cases.actions import Classification, NewCase, ProductInput, do_classify_case, do_create_case
+from kesu.cases.presenters import case_dict
+from kesu.cases.queries import CaseFilter, case_list
+from kesu.cases.schemas import CaseIn, CaseListOut, CaseOut, ClassificationIn, ErrorOut
+from kesu.customers.actions import CustomerInput
+
+router = Router(tags=["cases"])
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                   409: ErrorOut, 422: ErrorOut}
+PAGE_SIZE = 20
+
+
+def new_case_from(payload: CaseIn, channel_default: str | None = None) -> NewCase:
+    return NewCase(
+        kind=payload.kind, channel=payload.channel or (channel_default or ""),
+        title=payload.title, description=payload.description, org_unit=payload.org_unit,
+        customer=CustomerInput(**payload.customer.dict()),
+        product=ProductInput(**payload.product.dict()),
+        demands=payload.demands, emotion=payload.emotion, order_ref=payload.order_ref,
+        received_at=payload.received_at,
+        classification=Classification(
+            category=payload.category or "", validity=payload.validity or "",
+            severity=payload.severity or "", priority=payload.priority or "",
+        ),
+    )
+
+
+@router.post("", response={200: CaseOut, 201: CaseOut, **ERRORS}, summary="Register a case")
+def create_case(
+    request: HttpRequest, payload: CaseIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> tuple[int, dict[str, Any]]:
+    result = do_create_case(new_case_from(payload), actor=request.user, idempotency_key=idempotency_key)  # type: ignore[arg-type]
+    case = access_case(request.user, result.case.number)  # type: ignore[arg-type]
+    return (201 if result.created else 200), case_dict(case, request.user, with_attachments=True)  # type: ignore[arg-type]
+
+
+class ListParams(Schema):
+    status: str = ""
+    kind: str = ""
+    channel: str = ""
+    org_unit: str = ""
+    q: str = ""
+    received_after: datetime | None = None
+    received_before: datetime | None = None
+    page: int = 1
+
+
+@router.get("", response={200: CaseListOut, **ERRORS}, summary="List cases, newest first")
+def list_cases(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+    qs = case_list(request.user, CaseFilter(  # type: ignore[arg-type]
+        status=params.status, kind=params.kind, channel=params.channel, org_unit=params.org_unit,
+        q=params.q, received_after=params.received_after, received_before=params.received_before,
+    ))
+    page = max(params.page, 1)
+    items = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    return {"items": [case_dict(c, request.user) for c in items], "count": qs.count()}  # type: ignore[arg-type]
+
+
+@router.get("/{number}", response={200: CaseOut, **ERRORS}, summary="One case")
+def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
+    case = access_case(request.user, number)  # type: ignore[arg-type]
+    return case_dict(case, request.user, with_attachments=True)  # type: ignore[arg-type]
+
+
+@router.put("/{number}/classification", response={200: CaseOut, **ERRORS},
+            summary="Set category, validity, severity and priority")
+def classify_case(request: HttpRequest, number: str, payload: ClassificationIn) -> dict[str, Any]:
+    case = access_case(request.user, number)  # type: ignore[arg-type]
+    do_classify_case(case, Classification(
+        category=payload.category or "", validity=payload.validity or "",
+        severity=payload.severity or "", priority=payload.priority or "",
+    ), actor=request.user)  # type: ignore[arg-type]
+    return case_dict(access_case(request.user, number), request.user, with_attachments=True)  # type: ignore[arg-type]
+
+

@@ -1,0 +1,174 @@
+"""The case record (IN-2 … IN-5), its number counter, attachments, events and search rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kesu.cases.choices import Channel, Emotion, Kind, Priority, Severity, Status, Validity
+from kesu.core.models import AppendOnlyModel
+
+
+class Category(models.Model):
+    """A node of the editable category tree (TR-1)."""
+
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("parent category"),
+    )
+    sort_order = models.IntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def label(self, language: str) -> str:
+        return self.name_en if language.startswith("en") and self.name_en else self.name
+
+
+class CaseNumberCounter(models.Model):
+    """Last serial used per year-month (IN-3). Incremented under a row lock, never reused."""
+
+    period = models.CharField(max_length=6, unique=True)
+    last_serial = models.IntegerField(default=0)
+
+
+class Case(models.Model):
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.NEW)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), help_text=_("The customer's own words, verbatim."))
+    emotion = models.CharField(_("customer emotion"), max_length=20, choices=Emotion.choices, blank=True)
+    demands = models.JSONField(_("demands"), default=list, blank=True)
+
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        verbose_name=_("customer"),
+    )
+    # The name as given on this case: kept for anonymous cases and for search without a join.
+    customer_name = models.CharField(_("customer name"), max_length=120, blank=True)
+
+    product_name = models.CharField(_("product"), max_length=200, blank=True)
+    product_model = models.CharField(_("model / specification"), max_length=120, blank=True)
+    product_batch = models.CharField(_("batch / lot"), max_length=80, blank=True, db_index=True)
+    product_serial = models.CharField(_("serial number"), max_length=80, blank=True)
+    delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    defective_quantity = models.PositiveIntegerField(_("defective quantity"), null=True, blank=True)
+    order_ref = models.CharField(_("order reference"), max_length=80, blank=True)
+
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="cases", verbose_name=_("org unit")
+    )
+    intake_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="intake_cases", verbose_name=_("first responder"),
+    )
+
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        verbose_name=_("category"),
+    )
+    validity = models.CharField(_("validity"), max_length=20, choices=Validity.choices, blank=True)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True)
+    priority = models.CharField(_("priority"), max_length=20, choices=Priority.choices, blank=True)
+
+    missing_fields = models.JSONField(_("missing fields"), default=list, blank=True)
+    # Secret for the e-mailed tracking link (IN-6); never shown to staff lists.
+    tracking_token = models.CharField(max_length=43, unique=True, editable=False)
+    # Head of this case's event hash chain, so that deleting the newest events is detectable.
+    event_count = models.IntegerField(default=0, editable=False)
+    last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="case_recent_idx"),
+            models.Index(fields=["org_unit", "-received_at"], name="case_unit_recent_idx"),
+            models.Index(fields=["status", "-received_at"], name="case_status_recent_idx"),
+            models.Index(fields=["kind", "-received_at"], name="case_kind_recent_idx"),
+            models.Index(fields=["channel", "-received_at"], name="case_channel_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.case.number[3:9]}/{instance.case.number}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256"], name="attachment_unique_per_case")
+        ]
+
+
+class CaseEvent(AppendOnlyModel):
+    """The spine (ARCHITECTURE rule 3): every create and change of a case, hash-chained per case."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.IntegerField()
+    type = models.CharField(_("type"), max_length=60, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case_id", "seq"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_unique_seq")]
+
+
+class IdempotencyKey(models.Model):
+    """Maps a client's Idempotency-Key to the case its first request created (IN-7)."""
+
+    # "user:<id>" for API clients, "portal" for the public form's one-time submit keys.
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
+        ]

@@ -1,0 +1,57 @@
+"""Turn a case into the plain dict both the API and exports use, masking per viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kesu.cases.models import Case
+from kesu.org.masking import contact_for
+from kesu.org.models import User
+
+
+def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> dict[str, Any]:
+    cust = case.customer
+    contact = contact_for(
+        viewer, phone=cust.phone if cust else "", email=cust.email if cust else "",
+        address=cust.address if cust else "",
+    )
+    data: dict[str, Any] = {
+        "number": case.number,
+        "status": case.status,
+        "kind": case.kind,
+        "channel": case.channel,
+        "title": case.title,
+        "description": case.description,
+        "received_at": case.received_at,
+        "created_at": case.created_at,
+        "customer": {
+            "id": cust.pk if cust else None,
+            "name": case.customer_name,
+            "phone": contact["phone"],
+            "email": contact["email"],
+            "level": cust.level if cust else "",
+            "type": cust.type if cust else "",
+        },
+        "product": {
+            "name": case.product_name, "model": case.product_model, "batch": case.product_batch,
+            "serial": case.product_serial, "delivered_on": case.delivered_on,
+            "quantity": case.quantity, "defective_quantity": case.defective_quantity,
+        },
+        "demands": case.demands,
+        "emotion": case.emotion,
+        "order_ref": case.order_ref,
+        "org_unit": case.org_unit.code,
+        "org_unit_name": case.org_unit.name,
+        "intake_by": case.intake_by.username if case.intake_by_id and case.intake_by else None,
+        "category": case.category.code if case.category_id and case.category else None,
+        "validity": case.validity,
+        "severity": case.severity,
+        "priority": case.priority,
+        "missing_fields": case.missing_fields,
+    }
+    if with_attachments:
+        data["attachments"] = [
+            {"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+            for a in case.attachments.all()
+        ]
+    return data

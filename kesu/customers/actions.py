@@ -1,0 +1,94 @@
+"""Find-or-create customers on intake (CU-1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from kesu.customers.choices import CustomerLevel, CustomerType
+from kesu.customers.models import Customer
+from kesu.org.models import OrgUnit
+
+
+def phone_key(phone: str) -> str:
+    """Digits only, without a leading +86/0086 country code."""
+    digits = re.sub(r"\D", "", phone or "")
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            return digits[len(prefix):]
+    return digits
+
+
+def email_key(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    organisation: str = ""
+    level: str = CustomerLevel.NORMAL
+    type: str = CustomerType.CONSUMER
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name.strip() or self.phone.strip() or self.email.strip())
+
+
+def find_customer(phone: str = "", email: str = "") -> Customer | None:
+    if key := phone_key(phone):
+        found = Customer.objects.filter(phone_key=key).first()
+        if found:
+            return found
+    if key := email_key(email):
+        return Customer.objects.filter(email_key=key).order_by("pk").first()
+    return None
+
+
+def do_find_or_create_customer(data: CustomerInput, *, org_unit: OrgUnit | None) -> Customer | None:
+    """Return the customer with this phone (else e-mail), creating one if none exists.
+
+    Empty details that were given now fill blanks in the stored profile; stored values are
+    never overwritten by intake (profile edits are a separate, audited action).
+    Returns None for a fully anonymous submission.
+    """
+    if data.is_empty:
+        return None
+    existing = find_customer(data.phone, data.email)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return Customer.objects.create(
+                    name=data.name.strip(), phone=data.phone.strip(), phone_key=phone_key(data.phone),
+                    email=data.email.strip(), email_key=email_key(data.email),
+                    address=data.address.strip(), organisation=data.organisation.strip(),
+                    level=data.level or CustomerLevel.NORMAL, type=data.type or CustomerType.CONSUMER,
+                    org_unit=org_unit,
+                )
+        except IntegrityError:
+            # A concurrent intake created the same phone: use that row.
+            existing = find_customer(data.phone, data.email)
+            assert existing is not None
+    _fill_blanks(existing, data)
+    return existing
+
+
+def _fill_blanks(customer: Customer, data: CustomerInput) -> None:
+    updates: dict[str, str] = {}
+    for field in ("name", "email", "address", "organisation"):
+        new = getattr(data, field).strip()
+        if new and not getattr(customer, field):
+            updates[field] = new
+    if "email" in updates:
+        updates["email_key"] = email_key(updates["email"])
+    if data.phone and not customer.phone:
+        updates["phone"], updates["phone_key"] = data.phone.strip(), phone_key(data.phone)
+    if updates:
+        for k, v in updates.items():
+            setattr(customer, k, v)
+        Customer.objects.filter(pk=customer.pk).update(**updates)
