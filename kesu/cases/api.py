@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 
 from kesu.cases.access import access_case
 from kesu.cases.actions import Classification, NewCase, ProductInput, do_classify_case, do_create_case
@@ -40,10 +40,10 @@ def new_case_from(payload: CaseIn, channel_default: str | None = None) -> NewCas
 def create_case(
     request: HttpRequest, payload: CaseIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     result = do_create_case(new_case_from(payload), actor=request.user, idempotency_key=idempotency_key)  # type: ignore[arg-type]
     case = access_case(request.user, result.case.number)  # type: ignore[arg-type]
-    return (201 if result.created else 200), case_dict(case, request.user, with_attachments=True)  # type: ignore[arg-type]
+    return Status(201 if result.created else 200, case_dict(case, request.user, with_attachments=True))  # type: ignore[arg-type]
 
 
 class ListParams(Schema):

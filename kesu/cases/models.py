@@ -172,3 +172,44 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
         ]
+
+
+class ImportJob(models.Model):
+    """A CSV/XLSX import (IN-1, IN-7), run by ``kesu import`` or a console upload via Celery."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        GOOD_ROWS = "good_rows", _("Import the good rows")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        REJECTED = "rejected", _("Rejected: nothing imported")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="imports/%Y%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.GOOD_ROWS)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("default org unit")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total_rows = models.IntegerField(_("rows"), default=0)
+    imported_rows = models.IntegerField(_("imported"), default=0)
+    error_rows = models.IntegerField(_("rows with errors"), default=0)
+    # The first errors, as [{"line": n, "message": "..."}]; the full list is in error_report.
+    errors = models.JSONField(default=list, blank=True)
+    error_report = models.FileField(upload_to="imports/%Y%m/", max_length=300, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
