@@ -107,6 +107,7 @@ DATABASE_URL = _env("KESU_DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["TEST"] = {"NAME": _env("KESU_TEST_DB_NAME") or None}
 else:
     DATABASES = {
         "default": {
