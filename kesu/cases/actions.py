@@ -307,7 +307,7 @@ def do_classify_case(case: Case, classification: Classification, *, actor: User)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        locked = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
         old = {
             "category": locked.category.code if locked.category else None,
             "validity": locked.validity, "severity": locked.severity, "priority": locked.priority,

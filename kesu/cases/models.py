@@ -41,6 +41,9 @@ class CaseNumberCounter(models.Model):
     period = models.CharField(max_length=6, unique=True)
     last_serial = models.IntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_serial}"
+
 
 class Case(models.Model):
     number = models.CharField(_("case number"), max_length=20, unique=True)
@@ -134,6 +137,9 @@ class Attachment(models.Model):
             models.UniqueConstraint(fields=["case", "sha256"], name="attachment_unique_per_case")
         ]
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class CaseEvent(AppendOnlyModel):
     """The spine (ARCHITECTURE rule 3): every create and change of a case, hash-chained per case."""
@@ -157,6 +163,9 @@ class CaseEvent(AppendOnlyModel):
         verbose_name_plural = _("case events")
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_unique_seq")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.type}"
+
 
 class IdempotencyKey(models.Model):
     """Maps a client's Idempotency-Key to the case its first request created (IN-7)."""
@@ -172,6 +181,9 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
 
 
 class ImportJob(models.Model):
@@ -213,3 +225,6 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -35,6 +35,9 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class AuditEvent(AppendOnlyModel):
     """Non-case audit trail: logins, exports, imports, users, tokens, settings (SE-3)."""
@@ -57,3 +60,6 @@ class AuditEvent(AppendOnlyModel):
         ordering = ["seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"

@@ -43,7 +43,7 @@ def scope_filter(user: User, field: str = "org_unit") -> Q:
     return Q(**{f"{field}_id__in": ids})
 
 
-def units_visible_to(user: User) -> "QuerySet[OrgUnit]":
+def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     """The org units a user may pick or filter by."""
     ids = visible_unit_ids(user)
     if ids is None:

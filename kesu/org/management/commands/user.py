@@ -16,7 +16,9 @@ class Command(BaseCommand):
         create.add_argument("username")
         create.add_argument("--role", required=True, help="One of: " + ", ".join(Role.values))
         create.add_argument("--org-unit", required=True, dest="org_unit")
-        create.add_argument("--password", help="Password (else read KESU_USER_PASSWORD, else none: token-only)")
+        create.add_argument(
+            "--password", help="Password (else KESU_USER_PASSWORD; else none: token-only access)"
+        )
         create.add_argument("--name", default="", help="Display name")
         create.add_argument("--email", default="")
         create.add_argument("--department", default=None, help="Department code")
