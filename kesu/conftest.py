@@ -20,9 +20,11 @@ from kesu.org.models import OrgUnit, User
 
 
 @pytest.fixture(autouse=True)
-def _english_free_settings(settings: Any, tmp_path: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # PBKDF2 costs ~0.2 s per user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
