@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "kesu.org.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns django_ratelimit's Ratelimited into RATELIMIT_VIEW (429) instead of a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "kesu.urls"
@@ -140,7 +142,7 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kesu_cache"}
     }
     _broker_dir = DATA_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -148,6 +150,8 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Exchange tables (fanout: remote control, events); Kombu's default is ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = _env_bool("KESU_CELERY_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -156,6 +160,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Worker health for `kesu status` (kesu/core/tasks.py).
+    "worker-heartbeat": {"task": "kesu.core.tasks.worker_heartbeat", "schedule": 60.0},
+}
 
 # --- files ------------------------------------------------------------------------------
 MEDIA_ROOT = str(DATA_DIR / "media")
@@ -216,9 +224,11 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "kesu.portal.views.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
-# Portal: failed tracking attempts allowed per client address per 15 minutes.
+# Portal: tracking attempts (every POST) allowed per client address per 15 minutes.
 PORTAL_TRACK_RATE = _env("KESU_PORTAL_TRACK_RATE", "10/15m")
 PORTAL_SUBMIT_RATE = _env("KESU_PORTAL_SUBMIT_RATE", "20/h")
+# Portal receipt: reply promised by 18:00 (Asia/Shanghai) of the Nth working day (IN-6).
+PORTAL_REPLY_WORKING_DAYS = int(_env("KESU_PORTAL_REPLY_WORKING_DAYS", "1"))
 
 EMAIL_BACKEND = _env("KESU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = _env("KESU_SMTP_HOST", "127.0.0.1")

@@ -41,10 +41,14 @@ class CustomerInput:
 
 
 def find_customer(phone: str = "", email: str = "") -> Customer | None:
+    """The customer with this phone; by e-mail only when no phone is given.
+
+    A phone that is given but unknown means a new customer even if the e-mail is known:
+    otherwise the case would hang on a profile with another phone, and the customer could not
+    follow it on the portal with the phone they typed. Such twins are merged later (CU-2).
+    """
     if key := phone_key(phone):
-        found = Customer.objects.filter(phone_key=key).first()
-        if found:
-            return found
+        return Customer.objects.filter(phone_key=key).first()
     if key := email_key(email):
         return Customer.objects.filter(email_key=key).order_by("pk").first()
     return None
