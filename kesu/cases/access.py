@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kesu.cases.models import Case
+from kesu.cases.models import Case, ImportJob
 from kesu.core.errors import NotFound
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
@@ -28,3 +28,18 @@ def access_case(user: User, number: str) -> Case:
     if case is None:
         raise NotFound(_("No case with this number was found."))
     return case
+
+
+def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """Imports a user may follow: their own; an administrator sees every import."""
+    if not user.is_authenticated or not has_cap(user.role, Cap.IMPORT):
+        return ImportJob.objects.none()
+    jobs = ImportJob.objects.select_related("org_unit", "created_by")
+    return jobs if has_cap(user.role, Cap.ADMIN) else jobs.filter(created_by=user)
+
+
+def access_import_job(user: User, pk: int) -> ImportJob:
+    job = import_jobs_visible_to(user).filter(pk=pk).first()
+    if job is None:
+        raise NotFound(_("No import with this number was found."))
+    return job

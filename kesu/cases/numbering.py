@@ -40,3 +40,22 @@ def next_case_number(received_at: datetime) -> str:
     CaseNumberCounter.objects.filter(period=period).update(last_serial=F("last_serial") + 1)
     serial = CaseNumberCounter.objects.values_list("last_serial", flat=True).get(period=period)
     return format_number(period, serial)
+
+
+def reserve_case_numbers(period: str, n: int) -> list[str]:
+    """Reserve ``n`` consecutive numbers of ``period`` ("YYYYMM") with one counter update.
+
+    For bulk intake: the numbers are those ``n`` calls of ``next_case_number`` would have
+    given, in order. Call inside the batch's transaction, which then holds the row lock.
+    """
+    if n <= 0:
+        return []
+    if not CaseNumberCounter.objects.filter(period=period).exists():
+        try:
+            with transaction.atomic():
+                CaseNumberCounter.objects.create(period=period, last_serial=0)
+        except IntegrityError:
+            pass  # another intake created this month's counter first
+    CaseNumberCounter.objects.filter(period=period).update(last_serial=F("last_serial") + n)
+    last = CaseNumberCounter.objects.values_list("last_serial", flat=True).get(period=period)
+    return [format_number(period, serial) for serial in range(last - n + 1, last + 1)]

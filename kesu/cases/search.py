@@ -1,24 +1,272 @@
-"""Chinese full-text search over title, description and customer name.
+"""Chinese text search over title, description and customer name (ADR 0002).
 
-Substring semantics: a query matches a case when it occurs in one of those fields, so 发霉
-finds 产品发霉了 — no word segmentation can make it miss.
+Substring semantics: a query matches a case when each of its whitespace-separated terms
+occurs in one of those fields, so 发霉 finds 产品发霉了 and so does 霉 — no word segmentation
+can make a search miss. The result is, by construction, exactly the set Django's
+``icontains`` gives on the database in use (ASCII-only case folding on SQLite, the
+collation's ``upper()`` on PostgreSQL).
+
+How: an index of *grams* — every character and every pair of adjacent characters of each
+field. A term of one or two characters matches exactly the cases holding its gram, so the
+index alone answers it. A longer term needs all its bigrams; that is necessary but not
+sufficient (the bigrams may sit apart or in different fields), so those cases are re-checked
+with ``icontains``, which then runs only over the few candidates. The SQL is in
+``kesu.cases.search_sql``.
+
+Keeping the index current: on PostgreSQL a trigger computes the grams on every insert and
+every change of the three fields, so no write path can forget it. On SQLite the callers do:
+``do_create_case`` calls :func:`index_case`, bulk writers call :func:`index_cases`, in the
+same transaction as the write. ``kesu search rebuild`` (:func:`rebuild_index`) repairs
+either.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.sql.compiler import SQLCompiler
+
+from kesu.cases import search_sql as sql
 from kesu.cases.models import Case
 
+FIELDS = ("title", "description", "customer_name")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_CHUNK = 500
 
-def index_case(case: Case) -> None:
-    """Keep the search index of ``case`` current; called by every action that changes text."""
+
+def terms_of(query: str) -> list[str]:
+    """The distinct terms of ``query``, leaving out any term contained in another one.
+
+    ``发霉 霉`` needs only 发霉: wherever 发霉 occurs, 霉 occurs in the same field.
+    """
+    distinct = list(dict.fromkeys(query.split()))
+    return [t for t in distinct if not any(t != other and t in other for other in distinct)]
 
 
 def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
-    terms = query.split()
-    for term in terms:
-        qs = qs.filter(
-            Q(title__icontains=term) | Q(description__icontains=term) | Q(customer_name__icontains=term)
-        )
+    """Cases of ``qs`` in which every term of ``query`` occurs in title, description or name.
+
+    Composes like any filter (scope, status, dates, ordering, slicing, ``count()``). A blank
+    query returns ``qs`` unchanged. Characters that are special in tsquery or FTS5 syntax
+    are plain characters here: the query never reaches either parser as syntax.
+    """
+    terms = terms_of(query)
+    if not terms:
+        return qs
+    if any("\x00" in t for t in terms):
+        return qs.none()  # no stored text can contain NUL (PostgreSQL refuses it)
+    vendor = connections[qs.db].vendor
+    if vendor == "postgresql":
+        qs = qs.filter(GramMatch(tuple(terms)))
+        recheck = [t for t in terms if not _pg_index_is_exact(t)]
+    elif vendor == "sqlite":
+        # A constant statement; the FTS5 query is a bound parameter made of hex tokens.
+        qs = qs.filter(id__in=RawSQL(sql.SQLITE_MATCH, [fts_query(terms)]))  # noqa: S611
+        recheck = [t for t in terms if len(t) > 2]
+    else:
+        recheck = terms
+    for term in recheck:
+        qs = qs.filter(contains_q(term))
     return qs
+
+
+def contains_q(term: str) -> Q:
+    """The truth the index must agree with: ``term`` occurs in one of the fields."""
+    q = Q()
+    for field in FIELDS:
+        q |= Q(**{f"{field}__icontains": term})
+    return q
+
+
+def _pg_index_is_exact(term: str) -> bool:
+    """Whether the gram test alone decides ``term`` on PostgreSQL.
+
+    True for one or two characters that upper-case to one character each and lie below
+    U+FFFF (higher ones share the fold code U+FFFF).
+    """
+    return len(term) <= 2 and all(ord(c) < 0xFFFF and len(c.upper()) == 1 for c in term)
+
+
+class GramMatch(Expression):
+    """``<case alias>.search_grams @> kesu_search_query_grams(terms)`` (PostgreSQL).
+
+    An expression rather than raw SQL so the table alias follows the query when Django
+    relabels it (for example when the queryset is used as a subquery).
+    """
+
+    conditional = True
+
+    def __init__(self, terms: tuple[str, ...], alias: str | None = None) -> None:
+        super().__init__(output_field=BooleanField())
+        self.terms = terms
+        self.alias = alias
+
+    def resolve_expression(
+        self, query: Any = None, allow_joins: bool = True, reuse: Any = None,
+        summarize: bool = False, for_save: bool = False,
+    ) -> GramMatch:
+        return GramMatch(self.terms, query.get_initial_alias())
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> GramMatch:
+        return GramMatch(self.terms, change_map.get(self.alias or "", self.alias))
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(self.alias or Case._meta.db_table)
+        return sql.PG_MATCH.format(table=table), [list(self.terms)]
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+# --- SQLite grams -------------------------------------------------------------------------
+
+def _hex(gram: str) -> str:
+    return gram.encode("utf-8", "surrogatepass").hex()
+
+
+def sqlite_grams(*texts: str) -> str:
+    """The FTS5 document for a case: its distinct grams as hex tokens, space-separated.
+
+    Hex keeps every character (punctuation, quotes, symbols) inside one token whatever the
+    tokenizer thinks of it; UTF-8 is prefix-free, so a token names exactly one gram. ASCII
+    letters are lower-cased and nothing else is, which is SQLite's ``LIKE``.
+    """
+    grams: set[str] = set()
+    for text in texts:
+        s = text.translate(_ASCII_LOWER)
+        grams.update(s)
+        grams.update(s[i : i + 2] for i in range(len(s) - 1))
+    return " ".join(sorted(_hex(g) for g in grams))
+
+
+def fts_query(terms: Iterable[str]) -> str:
+    """An FTS5 query requiring the grams of every term: its unigram or its bigrams."""
+    tokens: set[str] = set()
+    for term in terms:
+        s = term.translate(_ASCII_LOWER)
+        if len(s) == 1:
+            tokens.add(_hex(s))
+        else:
+            tokens.update(_hex(s[i : i + 2]) for i in range(len(s) - 1))
+    return " AND ".join(f'"{t}"' for t in sorted(tokens))
+
+
+Row = tuple[int, str, str, str]
+
+
+def _sqlite_index_rows(conn: BaseDatabaseWrapper, rows: Sequence[Row]) -> None:
+    """Make the FTS rows of these cases hold their current text; skip unchanged ones.
+
+    A contentless FTS5 row can only be removed by handing FTS5 the text it indexed, which
+    ``cases_search_doc`` keeps.
+    """
+    if not rows:
+        return
+    with conn.cursor() as cur:
+        placeholders = ", ".join(["%s"] * len(rows))
+        cur.execute(sql.SQLITE_DOCS_FOR.format(ids=placeholders), [r[0] for r in rows])
+        old = {r[0]: (r[1], r[2], r[3]) for r in cur.fetchall()}
+        deletes: list[tuple[int, str]] = []
+        inserts: list[tuple[int, str]] = []
+        docs: list[Row] = []
+        for row in rows:
+            case_id, texts = row[0], row[1:]
+            before = old.get(case_id)
+            if before == texts:
+                continue
+            if before is not None:
+                deletes.append((case_id, sqlite_grams(*before)))
+            inserts.append((case_id, sqlite_grams(*texts)))
+            docs.append(row)
+        if deletes:
+            cur.executemany(sql.SQLITE_FTS_DELETE, deletes)
+        if inserts:
+            cur.executemany(sql.SQLITE_FTS_INSERT, inserts)
+            cur.executemany(sql.SQLITE_DOC_UPSERT, docs)
+
+
+def _rows(ids: Sequence[int], using: str) -> list[Row]:
+    return list(
+        Case.objects.using(using).filter(pk__in=ids).order_by("pk").values_list("pk", *FIELDS)
+    )
+
+
+def index_case(case: Case) -> None:
+    """Keep the search index of ``case`` current; call it after writing the case's text."""
+    index_cases([case])
+
+
+def index_cases(cases: Sequence[Case]) -> None:
+    """Batch form of :func:`index_case`, for importers: the index of each case made current.
+
+    Reads the text back from the database (the row is the truth, not the objects passed),
+    in the caller's transaction. On PostgreSQL the trigger has done it already; this only
+    repairs a row whose grams are stale, which costs no write when they are not.
+    """
+    ids = [c.pk for c in cases if c.pk is not None]
+    if not ids:
+        return
+    using = router.db_for_write(Case)
+    conn = connections[using]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cur:
+                cur.execute(sql.PG_REINDEX_IDS, [chunk])
+        elif conn.vendor == "sqlite":
+            _sqlite_index_rows(conn, _rows(chunk, using))
+
+
+def rebuild_index(
+    batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Bring the index of every case up to date, one transaction per batch of ids.
+
+    For data written before the index existed or by a path that skipped it, and after a
+    restore. Searches keep working meanwhile (rows are replaced, never dropped first).
+    Returns the number of cases visited; ``progress(done, total)`` is called per batch.
+    """
+    using = router.db_for_write(Case)
+    conn = connections[using]
+    total = Case.objects.using(using).count()
+    done, last = 0, 0
+    while True:
+        ids = list(
+            Case.objects.using(using).filter(pk__gt=last).order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        with transaction.atomic(using=using):
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cur:
+                    cur.execute(sql.PG_REINDEX_RANGE, [ids[0], ids[-1]])
+            elif conn.vendor == "sqlite":
+                for start in range(0, len(ids), _CHUNK):
+                    _sqlite_index_rows(conn, _rows(ids[start : start + _CHUNK], using))
+        done += len(ids)
+        last = ids[-1]
+        if progress is not None:
+            progress(done, total)
+    _finish_rebuild(conn, using)
+    return done
+
+
+def _finish_rebuild(conn: BaseDatabaseWrapper, using: str) -> None:
+    """PostgreSQL: refresh planner statistics. SQLite: drop rows of deleted cases, merge."""
+    with transaction.atomic(using=using), conn.cursor() as cur:
+        if conn.vendor == "postgresql":
+            cur.execute(sql.PG_ANALYZE)
+        elif conn.vendor == "sqlite":
+            cur.execute(sql.SQLITE_ORPHANS)
+            for case_id, *texts in cur.fetchall():
+                cur.execute(sql.SQLITE_FTS_DELETE, [case_id, sqlite_grams(*texts)])
+                cur.execute(sql.SQLITE_DOC_DELETE, [case_id])
+            cur.execute(sql.SQLITE_FTS_OPTIMIZE)

@@ -63,3 +63,21 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.type}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last ran the periodic heartbeat task (``kesu status`` reads it).
+
+    Kept in the database rather than the cache: ``kesu status`` already checks the database,
+    a heartbeat must survive a cache flush or eviction, and one row per worker is tiny.
+    """
+
+    name = models.CharField(_("worker"), max_length=200, unique=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

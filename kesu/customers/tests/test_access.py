@@ -16,7 +16,10 @@ def test_visible_by_own_unit_or_by_a_case_in_scope(make_user, make_case):
     make_case(unit="S-E1", customer=CustomerInput(name="甲", phone="13900000001"))
     make_case(unit="S-S1", customer=CustomerInput(name="甲", phone="13900000001"))  # same customer
     make_case(unit="S-S1", customer=CustomerInput(name="乙", phone="13900000002"))
-    names = lambda unit: sorted(customers_visible_to(make_user("handler", unit=unit)).values_list("name", flat=True))  # noqa: E731
+
+    def names(unit: str) -> list[str]:
+        return sorted(customers_visible_to(make_user("handler", unit=unit)).values_list("name", flat=True))
+
     assert names("S-E1") == ["甲"]
     assert names("S-S1") == ["乙", "甲"]
     assert names("S-E2") == []

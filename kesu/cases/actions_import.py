@@ -1,0 +1,282 @@
+"""Import jobs (IN-1, IN-7): start one from an upload or a file, then run it batch by batch.
+
+``do_start_import`` stores the file and the caller's choices in an ``ImportJob``;
+``do_run_import`` (called by the Celery task ``run_import`` or directly by ``kesu import``)
+streams the file through ``kesu.cases.importer`` into ``kesu.cases.bulk.do_import_batch``.
+
+Modes: *good rows* imports every good row and reports the bad ones; *all or nothing* checks
+the whole file first and imports nothing when one row is bad. Both passes use the same org
+units and categories, loaded once, so a file that passed the check imports in full.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kesu.cases.bulk import (
+    ImportRow,
+    Lookups,
+    RowError,
+    actor_scope,
+    check_actor_may_import,
+    do_import_batch,
+    validate_batch,
+)
+from kesu.cases.importer import ColumnMap, RowMapper, check_file_type, map_header, read_table, row_message
+from kesu.cases.models import ImportJob
+from kesu.core import audit
+from kesu.core.errors import Forbidden, KesuError, ValidationFailed
+from kesu.core.models import AuditEvent
+from kesu.org.models import OrgUnit, User
+from kesu.org.roles import Cap, has_cap
+from kesu.org.scope import visible_unit_ids
+
+BATCH_SIZE = 2000
+#: Bad rows kept on the job for its page; the error report holds them all.
+SHOWN_ERRORS = 200
+PROGRESS_EVERY = 100_000
+#: How often (in rows) a running job's counts are written for its page.
+SAVE_EVERY = 20_000
+
+Progress = Callable[[str, int], None]  # (phase "check" or "import", rows read so far)
+
+
+# --- start -----------------------------------------------------------------------------------
+
+def do_start_import(
+    upload: IO[bytes] | File, *, name: str, mode: str, org_unit: OrgUnit, actor: User | None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Keep the file and create a pending job; with ``enqueue`` the Celery task runs it on commit.
+
+    ``actor`` None is an operator on the server (``kesu import`` without ``--as``).
+    """
+    if actor is not None and not has_cap(actor.role, Cap.IMPORT):
+        raise Forbidden(_("Your role may not import cases."))
+    check_file_type(name)
+    if mode not in ImportJob.Mode.values:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"mode": [_("Unknown value.")]})
+    ids = visible_unit_ids(actor) if actor is not None else None
+    if not org_unit.is_active or (ids is not None and org_unit.pk not in ids):
+        raise ValidationFailed(
+            _("You can only register cases for your own org unit and the units below it."),
+            fields={"org_unit": [_("Outside your scope.")]},
+        )
+    job = ImportJob(original_name=Path(name).name[:200], mode=mode, org_unit=org_unit, created_by=actor)
+    job.file.save(Path(name).name, upload if isinstance(upload, File) else File(upload), save=False)
+    with transaction.atomic():
+        job.save()
+        if enqueue:
+            from kesu.cases.tasks import run_import
+
+            job_id = job.pk
+            transaction.on_commit(lambda: run_import.delay(job_id))
+    return job
+
+
+# --- run -------------------------------------------------------------------------------------
+
+@dataclass
+class ImportOutcome:
+    total: int = 0
+    imported: int = 0
+    errors: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    rejected: bool = False  # all-or-nothing found bad rows: nothing was imported
+
+
+OnBatch = Callable[[str, ImportOutcome], None]
+
+
+class ErrorReport:
+    """Every bad row, streamed to a CSV file (line, message); the first ones kept in memory."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.NamedTemporaryFile(
+            "w+", encoding="utf-8-sig", newline="", suffix=".csv", delete=False
+        )
+        self.writer = csv.writer(self.file)
+        self.writer.writerow([_("Line"), _("Error")])
+        self.count = 0
+        self.first: list[dict[str, Any]] = []
+
+    def add(self, errors: list[RowError]) -> None:
+        for error in errors:
+            message = row_message(error.fields)
+            self.writer.writerow([error.line, message])
+            if len(self.first) < SHOWN_ERRORS:
+                self.first.append({"line": error.line, "message": message})
+            self.count += 1
+
+    def close(self) -> Path:
+        self.file.close()
+        return Path(self.file.name)
+
+
+class _Reader:
+    """Streams the file as batches of ``ImportRow``; may be read twice (check, then import)."""
+
+    def __init__(self, path: Path, name: str, lookups: Lookups, default_unit: OrgUnit) -> None:
+        self.path, self.name, self.lookups, self.default_unit = path, name, lookups, default_unit
+        self.header: ColumnMap | None = None
+
+    def batches(self) -> Iterator[list[ImportRow]]:
+        with read_table(self.path, self.name) as table:
+            first = next(table, None)
+            if first is None:
+                raise ValidationFailed(_("The file is empty."), code="empty_file")
+            self.header = map_header(first[1])
+            mapper = RowMapper(self.header, self.lookups, self.default_unit.code)
+            batch: list[ImportRow] = []
+            for line, cells in table:
+                row = mapper.map(line, cells)
+                if row is None:
+                    continue
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+
+def import_file(
+    path: Path, *, name: str, mode: str, default_unit: OrgUnit, actor: User | None,
+    report: ErrorReport, outcome: ImportOutcome | None = None, on_batch: OnBatch | None = None,
+) -> ImportOutcome:
+    """Import ``path`` (named ``name``) in batches, counting into ``outcome``.
+
+    Raises ``KesuError`` when the file as a whole is refused (type, encoding, empty, no
+    description column) or the actor may not register cases.
+    """
+    check_actor_may_import(actor)
+    lookups, scope = Lookups.load(), actor_scope(actor)
+    reader = _Reader(path, name, lookups, default_unit)
+    outcome = outcome if outcome is not None else ImportOutcome()
+    if mode == ImportJob.Mode.ALL_OR_NOTHING:
+        for batch in reader.batches():
+            _, bad = validate_batch(batch, lookups, scope)
+            report.add(bad)
+            outcome.total += len(batch)
+            outcome.errors += len(bad)
+            if on_batch:
+                on_batch("check", outcome)
+        outcome.ignored_columns = reader.header.ignored if reader.header else []
+        if outcome.errors:
+            outcome.rejected = True
+            return outcome
+        outcome.total = 0
+    for batch in reader.batches():
+        result = do_import_batch(batch, actor=actor, lookups=lookups)
+        report.add(result.errors)
+        outcome.total += len(batch)
+        outcome.imported += len(result.cases)
+        outcome.errors += len(result.errors)
+        if on_batch:
+            on_batch("import", outcome)
+    outcome.ignored_columns = reader.header.ignored if reader.header else []
+    return outcome
+
+
+def do_run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
+    """Run a pending job once; a job already running or finished is returned unchanged."""
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
+        state=ImportJob.State.RUNNING
+    )
+    job = ImportJob.objects.select_related("org_unit", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    actor = job.created_by
+    language = actor.language if actor is not None and actor.language else settings.LANGUAGE_CODE
+    report, outcome = ErrorReport(), ImportOutcome()
+    try:
+        with translation.override(language), _local_path(job.file, job.original_name) as path:
+            try:
+                import_file(path, name=job.original_name, mode=job.mode, default_unit=job.org_unit,
+                            actor=actor, report=report, outcome=outcome, on_batch=_on_batch(job, progress))
+            except KesuError as exc:  # the file as a whole was refused: nothing was imported
+                _finish(job, ImportJob.State.REJECTED, outcome, report, failure=str(exc.message))
+                return job
+            state = ImportJob.State.REJECTED if outcome.rejected else ImportJob.State.DONE
+            _finish(job, state, outcome, report)
+    except BaseException as exc:
+        _finish(job, ImportJob.State.FAILED, outcome, report, failure=repr(exc))
+        raise
+    finally:
+        Path(report.file.name).unlink(missing_ok=True)
+    return job
+
+
+def _on_batch(job: ImportJob, progress: Progress | None) -> OnBatch:
+    """Writes the running counts on the job now and then (for its page) and reports progress."""
+    saved, shown = [0], {"check": 0, "import": 0}
+
+    def on_batch(phase: str, outcome: ImportOutcome) -> None:
+        rows = outcome.total
+        if abs(rows - saved[0]) >= SAVE_EVERY:
+            saved[0] = rows
+            ImportJob.objects.filter(pk=job.pk).update(
+                total_rows=rows, imported_rows=outcome.imported, error_rows=outcome.errors
+            )
+        if progress is not None and rows // PROGRESS_EVERY > shown[phase]:
+            shown[phase] = rows // PROGRESS_EVERY
+            progress(phase, rows)
+
+    return on_batch
+
+
+def _finish(
+    job: ImportJob, state: str, outcome: ImportOutcome, report: ErrorReport, failure: str = ""
+) -> None:
+    path = report.close()
+    job.state, job.failure, job.finished_at = state, failure, timezone.now()
+    job.total_rows, job.imported_rows, job.error_rows = outcome.total, outcome.imported, report.count
+    job.errors = report.first
+    if report.count:
+        with open(path, "rb") as f:
+            job.error_report.save(f"import-{job.pk}-errors.csv", File(f), save=False)
+    with transaction.atomic():
+        job.save(update_fields=["state", "failure", "finished_at", "total_rows", "imported_rows",
+                                "error_rows", "errors", "error_report"])
+        audit.record("import.finished", actor=job.created_by, object_type="import_job", object_id=job.pk,
+                     data={"file": job.original_name, "mode": job.mode, "state": state,
+                           "org_unit": job.org_unit.code, "total_rows": outcome.total,
+                           "imported_rows": outcome.imported, "error_rows": report.count,
+                           "ignored_columns": outcome.ignored_columns})
+
+
+def ignored_columns(job: ImportJob) -> list[str]:
+    """The columns of the job's file that were not understood, from its audit record."""
+    event = AuditEvent.objects.filter(type="import.finished", object_type="import_job",
+                                      object_id=str(job.pk)).first()
+    return [str(c) for c in event.data.get("ignored_columns", [])] if event else []
+
+
+@contextmanager
+def _local_path(stored: FieldFile, name: str) -> Iterator[Path]:
+    """A path on this machine for the stored file (a temporary copy when storage is remote)."""
+    try:
+        yield Path(stored.path)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / Path(name).name
+        with stored.open("rb") as src, open(local, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        yield local

@@ -1,0 +1,462 @@
+"""Bulk intake: many cases in one transaction, with the effects of ``do_create_case`` for each.
+
+``do_create_case`` costs several queries per case (customer lookup, counter, insert, event,
+chain head), which caps an import at a few hundred rows a second. ``do_import_batch`` does the
+same work for a whole batch with a fixed number of queries: one lookup of the customers by
+phone key and by e-mail, one ``bulk_create`` of the new customers, one counter update per
+month for the case numbers, one ``bulk_create`` of the cases and one of their ``case.created``
+events (hash-chained exactly as ``kesu.cases.events.append`` does), then the search index.
+
+The rules are those of ``kesu.cases.actions._validate`` and ``_check_actor_may_create``;
+``kesu/cases/tests/test_bulk.py`` proves that a case imported here and one created through
+the API are indistinguishable.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Min, Model, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kesu.cases import search
+from kesu.cases.actions import CLOCK_SKEW, NewCase, _check_choice, _default_title, case_snapshot
+from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Status, Validity
+from kesu.cases.completeness import missing_fields
+from kesu.cases.events import EventType, event_payload
+from kesu.cases.models import Case, CaseEvent, Category
+from kesu.cases.numbering import period_of, reserve_case_numbers
+from kesu.core.errors import Forbidden
+from kesu.core.hashchain import GENESIS, chain_hash
+from kesu.customers.actions import CustomerInput, email_key, phone_key
+from kesu.customers.choices import CustomerLevel, CustomerType
+from kesu.customers.models import Customer
+from kesu.org.models import OrgUnit, User
+from kesu.org.roles import Cap, has_cap
+from kesu.org.scope import visible_unit_ids
+
+CUSTOMER_RETRIES = 3
+_KINDS, _CHANNELS, _DEMANDS = frozenset(Kind.values), frozenset(Channel.values), frozenset(Demand.values)
+_EMOTIONS, _VALIDITIES = frozenset(Emotion.values), frozenset(Validity.values)
+_SEVERITIES, _PRIORITIES = frozenset(Severity.values), frozenset(Priority.values)
+
+
+@dataclass
+class ImportRow:
+    """One row of a file: its line number, the case it asks for and the problems parsing it."""
+
+    line: int
+    data: NewCase
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    fields: dict[str, list[str]]
+
+
+@dataclass
+class BatchResult:
+    cases: list[Case]
+    errors: list[RowError]
+
+
+@dataclass
+class Lookups:
+    """Active org units and categories, loaded once per import, by code and by name."""
+
+    units: dict[str, OrgUnit]
+    unit_names: dict[str, list[OrgUnit]]
+    categories: dict[str, Category]
+    category_names: dict[str, Category]
+
+    @classmethod
+    def load(cls) -> Lookups:
+        units = {u.code: u for u in OrgUnit.objects.filter(is_active=True)}
+        names: dict[str, list[OrgUnit]] = defaultdict(list)
+        for unit in units.values():
+            names[unit.name.strip()].append(unit)
+        categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+        by_name: dict[str, Category] = {}
+        for cat in sorted(categories.values(), key=lambda c: (c.sort_order, c.code)):
+            for name in (cat.name, cat.name_en):
+                if name.strip():
+                    by_name.setdefault(name.strip().casefold(), cat)
+        return cls(units=units, unit_names=dict(names), categories=categories, category_names=by_name)
+
+    def unit_code(self, value: str) -> str | None:
+        """The code of the unit with this code, else with exactly this (unique) name."""
+        if value in self.units:
+            return value
+        named = self.unit_names.get(value, [])
+        return named[0].code if len(named) == 1 else None
+
+    def category_code(self, value: str) -> str | None:
+        if value in self.categories:
+            return value
+        found = self.category_names.get(value.casefold())
+        return found.code if found else None
+
+
+def check_actor_may_import(actor: User | None) -> None:
+    """The batch-level half of ``_check_actor_may_create``; the scope is checked per row."""
+    if actor is not None and not has_cap(actor.role, Cap.CASE_CREATE):
+        raise Forbidden(_("Your role may not register cases."))
+
+
+def validate_row(data: NewCase, lookups: Lookups, scope: set[int] | None) -> dict[str, list[str]]:
+    """The errors ``do_create_case`` would report for ``data``, keyed like its ``fields``."""
+    errors: dict[str, list[str]] = {}
+    # Set lookups first: ``TextChoices.values`` builds a list on every call.
+    if data.kind not in _KINDS:
+        _check_choice(errors, "kind", data.kind or "-", Kind.values)
+    if data.channel not in _CHANNELS:
+        _check_choice(errors, "channel", data.channel or "-", Channel.values)
+    if not data.description.strip():
+        errors.setdefault("description", []).append(_("Please describe the problem."))
+    if len(data.title) > 200:
+        errors.setdefault("title", []).append(_("At most 200 characters."))
+    for demand in data.demands:
+        if demand not in _DEMANDS:
+            _check_choice(errors, "demands", demand, Demand.values)
+    c = data.classification
+    for name, value, allowed, choices in (
+        ("emotion", data.emotion, _EMOTIONS, Emotion), ("validity", c.validity, _VALIDITIES, Validity),
+        ("severity", c.severity, _SEVERITIES, Severity), ("priority", c.priority, _PRIORITIES, Priority),
+    ):
+        if value and value not in allowed:
+            _check_choice(errors, name, value, choices.values)
+    p = data.product
+    if p.quantity is not None and p.quantity < 0:
+        errors.setdefault("product.quantity", []).append(_("Must not be negative."))
+    if p.defective_quantity is not None and p.quantity is not None and p.defective_quantity > p.quantity:
+        errors.setdefault("product.defective_quantity", []).append(
+            _("The defective quantity cannot exceed the quantity.")
+        )
+    if data.received_at is not None:
+        if timezone.is_naive(data.received_at):
+            errors.setdefault("received_at", []).append(_("Give a time zone, e.g. +08:00."))
+        elif data.received_at > timezone.now() + CLOCK_SKEW:
+            errors.setdefault("received_at", []).append(_("The time of receipt is in the future."))
+    unit = lookups.units.get(data.org_unit)
+    if unit is None:
+        errors.setdefault("org_unit", []).append(_("No org unit has this code."))
+    elif scope is not None and unit.pk not in scope:
+        errors.setdefault("org_unit", []).append(_("Outside your scope."))
+    if c.category and c.category not in lookups.categories:
+        errors.setdefault("category", []).append(_("No category has this code."))
+    return errors
+
+
+def actor_scope(actor: User | None) -> set[int] | None:
+    """Unit ids the actor may register cases for; None means any (root unit or no actor)."""
+    if actor is None:
+        return None
+    ids = visible_unit_ids(actor)
+    return None if ids is None else set(ids)
+
+
+def validate_batch(
+    rows: Sequence[ImportRow], lookups: Lookups, scope: set[int] | None
+) -> tuple[list[ImportRow], list[RowError]]:
+    """Split rows into good ones and errors (parse problems first, then the intake rules)."""
+    good: list[ImportRow] = []
+    bad: list[RowError] = []
+    for row in rows:
+        errors = dict(row.errors)
+        for key, messages in validate_row(row.data, lookups, scope).items():
+            errors.setdefault(key, messages)
+        if errors:
+            bad.append(RowError(row.line, errors))
+        else:
+            good.append(row)
+    return good, bad
+
+
+def do_import_batch(
+    rows: Sequence[ImportRow], *, actor: User | None, lookups: Lookups | None = None
+) -> BatchResult:
+    """Register the good rows of one batch in one transaction; report the bad ones.
+
+    Each created case has what ``do_create_case`` would give it: the customer found by phone
+    key, else e-mail, else created (blanks of a found profile filled), the next numbers of
+    its month in row order, status and missing fields, a tracking token, its ``case.created``
+    event (seq 1 after GENESIS) and its search index entry.
+    """
+    check_actor_may_import(actor)
+    lookups = lookups or Lookups.load()
+    good, errors = validate_batch(rows, lookups, actor_scope(actor))
+    if not good:
+        return BatchResult(cases=[], errors=errors)
+    with transaction.atomic():
+        units = [lookups.units[row.data.org_unit] for row in good]
+        customers = _resolve_customers_with_retry([row.data.customer for row in good], units)
+        numbers = _reserve_numbers(good)
+        cases, created = _build_cases(good, units, customers, numbers, lookups, actor)
+        insert_rows(cases)
+        for case, event in zip(cases, created, strict=True):
+            event.case_id = case.pk
+        insert_rows(created, returning=False)
+        _index(cases)
+    return BatchResult(cases=cases, errors=errors)
+
+
+# --- customers -------------------------------------------------------------------------------
+
+def _resolve_customers_with_retry(inputs: list[CustomerInput], units: list[OrgUnit]) -> list[Customer | None]:
+    """A concurrent intake may create one of our phones first: redo the batch's lookups then."""
+    for attempt in range(CUSTOMER_RETRIES):
+        try:
+            with transaction.atomic():
+                return _CustomerResolver(inputs, units).resolve()
+        except IntegrityError:
+            if attempt == CUSTOMER_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _CustomerResolver:
+    """``do_find_or_create_customer`` for a batch, replayed in memory in row order."""
+
+    def __init__(self, inputs: list[CustomerInput], units: list[OrgUnit]) -> None:
+        self.inputs, self.units = inputs, units
+        phones = {phone_key(c.phone) for c in inputs if not c.is_empty} - {""}
+        emails = {email_key(c.email) for c in inputs if not c.is_empty} - {""}
+        first_by_email = dict(
+            Customer.objects.filter(email_key__in=emails).values("email_key").annotate(first=Min("pk"))
+            .values_list("email_key", "first")
+        ) if emails else {}
+        # One object per stored customer, so that a filled blank shows in both indexes.
+        stored = {c.pk: c for c in Customer.objects.filter(
+            Q(phone_key__in=phones) | Q(pk__in=first_by_email.values())
+        )} if phones or first_by_email else {}
+        self.by_phone = {c.phone_key: c for c in stored.values() if c.phone_key in phones}
+        self.by_email: dict[str, Customer] = {key: stored[pk] for key, pk in first_by_email.items()}
+        self.new: list[Customer] = []
+        self.order: dict[int, int] = {}  # id(new customer) → creation order
+        self.dirty: dict[int, tuple[Customer, set[str]]] = {}
+
+    def _rank(self, customer: Customer) -> tuple[int, int]:
+        """``find_customer`` takes the lowest pk of an e-mail; new rows come after stored ones."""
+        return (0, customer.pk) if customer.pk is not None else (1, self.order[id(customer)])
+
+    def _index_email(self, customer: Customer) -> None:
+        key = customer.email_key
+        if key and (key not in self.by_email or self._rank(customer) < self._rank(self.by_email[key])):
+            self.by_email[key] = customer
+
+    def resolve(self) -> list[Customer | None]:
+        found: list[Customer | None] = []
+        for data, unit in zip(self.inputs, self.units, strict=True):
+            found.append(None if data.is_empty else self._one(data, unit))
+        insert_rows(self.new)
+        for customer, fields in self.dirty.values():
+            Customer.objects.filter(pk=customer.pk).update(**{f: getattr(customer, f) for f in fields})
+        return found
+
+    def _one(self, data: CustomerInput, unit: OrgUnit) -> Customer:
+        pkey, ekey = phone_key(data.phone), email_key(data.email)
+        # ``find_customer``: by phone when one is given (unknown phone → new), else by e-mail.
+        existing = self.by_phone.get(pkey) if pkey else self.by_email.get(ekey) if ekey else None
+        if existing is None:
+            return self._create(data, unit)
+        self._fill_blanks(existing, data)
+        return existing
+
+    def _create(self, data: CustomerInput, unit: OrgUnit) -> Customer:
+        customer = Customer(
+            name=data.name.strip(), phone=data.phone.strip(), phone_key=phone_key(data.phone),
+            email=data.email.strip(), email_key=email_key(data.email),
+            address=data.address.strip(), organisation=data.organisation.strip(),
+            level=data.level or CustomerLevel.NORMAL, type=data.type or CustomerType.CONSUMER,
+            org_unit=unit,
+        )
+        self.order[id(customer)] = len(self.new)
+        self.new.append(customer)
+        if customer.phone_key:
+            self.by_phone[customer.phone_key] = customer
+        self._index_email(customer)
+        return customer
+
+    def _fill_blanks(self, customer: Customer, data: CustomerInput) -> None:
+        """As ``kesu.customers.actions._fill_blanks``: given details fill empty ones only."""
+        updates: dict[str, str] = {}
+        for name in ("name", "email", "address", "organisation"):
+            new = getattr(data, name).strip()
+            if new and not getattr(customer, name):
+                updates[name] = new
+        if "email" in updates:
+            updates["email_key"] = email_key(updates["email"])
+        if data.phone and not customer.phone:
+            updates["phone"], updates["phone_key"] = data.phone.strip(), phone_key(data.phone)
+        if not updates:
+            return
+        for name, value in updates.items():
+            setattr(customer, name, value)
+        if "email_key" in updates:
+            self._index_email(customer)
+        if updates.get("phone_key"):
+            self.by_phone[customer.phone_key] = customer
+        if customer.pk is not None:
+            self.dirty.setdefault(customer.pk, (customer, set()))[1].update(updates)
+
+
+# --- cases and events --------------------------------------------------------------------------
+
+def _reserve_numbers(rows: list[ImportRow]) -> list[str]:
+    """The numbers ``next_case_number`` would give, in row order, one counter update per month."""
+    now = timezone.now()
+    periods = [period_of(row.data.received_at or now) for row in rows]
+    counts: dict[str, int] = defaultdict(int)
+    for period in periods:
+        counts[period] += 1
+    reserved = {period: iter(reserve_case_numbers(period, n)) for period, n in sorted(counts.items())}
+    return [next(reserved[period]) for period in periods]
+
+
+def _build_cases(
+    rows: list[ImportRow], units: list[OrgUnit], customers: list[Customer | None], numbers: list[str],
+    lookups: Lookups, actor: User | None,
+) -> tuple[list[Case], list[CaseEvent]]:
+    """The cases and their first events, chained as ``events.append`` chains them, unsaved."""
+    at = timezone.now().replace(microsecond=0)
+    event_actor = actor if getattr(actor, "pk", None) else None
+    actor_name = getattr(actor, "username", "") or ""
+    cases: list[Case] = []
+    created: list[CaseEvent] = []
+    for row, unit, customer, number in zip(rows, units, customers, numbers, strict=True):
+        case = _case_from(row.data, unit, customer, number, lookups, actor)
+        event = CaseEvent(
+            case=case, seq=1, type=EventType.CREATED, actor=event_actor, actor_name=actor_name, at=at,
+            data={"new": case_snapshot(case)}, prev_hash=GENESIS,
+        )
+        event.hash = chain_hash(event.prev_hash, event_payload(event, number))
+        case.event_count, case.last_event_hash = 1, event.hash
+        cases.append(case)
+        created.append(event)
+    return cases, created
+
+
+def _case_from(
+    data: NewCase, unit: OrgUnit, customer: Customer | None, number: str, lookups: Lookups,
+    actor: User | None,
+) -> Case:
+    """The row ``kesu.cases.actions._insert_case`` would insert, not yet saved."""
+    received_at = data.received_at or timezone.now()
+    p, c = data.product, data.classification
+    values: dict[str, Any] = {
+        "title": data.title.strip() or _default_title(data.description),
+        "description": data.description,
+        "customer_name": data.customer.name.strip(),
+        "customer_phone": data.customer.phone.strip(),
+        "customer_email": data.customer.email.strip(),
+        "product_name": p.name.strip(),
+        "product_batch": p.batch.strip(),
+        "demands": list(dict.fromkeys(data.demands)),
+    }
+    missing = missing_fields(data.kind, values)
+    return Case(
+        number=number,
+        received_at=received_at,
+        channel=data.channel,
+        kind=data.kind,
+        status=Status.AWAITING_INFO if missing else Status.NEW,
+        title=values["title"],
+        description=data.description,
+        emotion=data.emotion,
+        demands=values["demands"],
+        customer=customer,
+        customer_name=values["customer_name"],
+        product_name=values["product_name"],
+        product_model=p.model.strip(),
+        product_batch=values["product_batch"],
+        product_serial=p.serial.strip(),
+        delivered_on=p.delivered_on,
+        quantity=p.quantity,
+        defective_quantity=p.defective_quantity,
+        order_ref=data.order_ref.strip(),
+        org_unit=unit,
+        intake_by=actor,
+        category=lookups.categories[c.category] if c.category else None,
+        validity=c.validity,
+        severity=c.severity,
+        priority=c.priority,
+        missing_fields=missing,
+        tracking_token=secrets.token_urlsafe(32),
+    )
+
+
+# --- inserting ----------------------------------------------------------------------------------
+
+def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:
+    """``bulk_create`` for plain tables without Django's per-value SQL compilation.
+
+    Each value goes through its field's ``pre_save`` (for auto_now) and ``get_db_prep_save``
+    as in ``bulk_create``, except strings and integers, for which those are the identity.
+    Primary keys are read back with RETURNING, in row order, as ``bulk_create`` does.
+    """
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    values = [(f.attname, _converter(f)) for f in fields]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - quoted names from the model
+    tail = connection.ops.return_insert_columns([meta.pk])[0] if returning else ""
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, _max_params() // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start:start + per_statement]
+            params: list[Any] = []
+            for obj in chunk:
+                for f in stamped:
+                    f.pre_save(obj, True)
+                params.extend([convert(getattr(obj, name)) for name, convert in values])
+            cursor.execute(f"{head}{', '.join([one_row] * len(chunk))} {tail}", params)
+            pks = [row[0] for row in cursor.fetchall()] if returning else [None] * len(chunk)
+            for obj, pk in zip(chunk, pks, strict=True):
+                if returning:
+                    obj.pk = pk
+                obj._state.adding, obj._state.db = False, connection.alias
+
+
+_PLAIN = {
+    "CharField": str, "TextField": str, "EmailField": str,
+    "IntegerField": int, "BigIntegerField": int, "PositiveIntegerField": int, "ForeignKey": int,
+}
+
+
+def _converter(f: Field[Any, Any]) -> Callable[[Any], Any]:
+    prep = f.get_db_prep_save
+    plain = _PLAIN.get(f.get_internal_type())
+    if plain is None:
+        return lambda value: prep(value, connection)
+    return lambda value: value if value is None or value.__class__ is plain else prep(value, connection)
+
+
+def _max_params() -> int:
+    """Bind parameters one statement may carry (SQLite's compiled-in limit; 32767 otherwise)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 32767
+
+
+def _index(cases: list[Case]) -> None:
+    index_cases = getattr(search, "index_cases", None)
+    if index_cases is not None:
+        index_cases(cases)
+    else:  # until kesu.cases.search grows its batch form
+        for case in cases:
+            search.index_case(case)
