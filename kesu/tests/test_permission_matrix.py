@@ -93,3 +93,107 @@ def test_api_classify(role: str, unit: str, make_user, api_client, cases) -> Non
             assert r.status_code == 403
         assert case.severity == ""
         assert CaseEvent.objects.filter(case=case).count() == events_before
+
+
+# --- console pages ------------------------------------------------------------------------
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+       b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+       b"\x00IEND\xaeB`\x82")
+
+
+def _console(user):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def attachments(cases, org) -> dict[str, int]:
+    """One attachment per case, added by an administrator."""
+    import io
+
+    from kesu.cases.actions import do_add_attachment
+    from kesu.cases.attachments import check_upload
+    from kesu.org.models import User
+
+    admin = User.objects.get(username="admin")
+    out = {}
+    for store, case in cases.items():
+        att = do_add_attachment(case, check_upload(io.BytesIO(PNG + store.encode()), "photo.png"), actor=admin)
+        assert att is not None
+        out[store] = att.pk
+    return out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_console_reads(role: str, unit: str, make_user, cases, attachments) -> None:
+    client = _console(make_user(role, unit=unit))
+    listing = client.get("/cases/").content.decode()
+    for store, case in cases.items():
+        visible = store in VISIBLE[unit]
+        assert (case.number in listing) is visible
+        detail = client.get(f"/cases/{case.number}/")
+        download = client.get(f"/cases/{case.number}/attachments/{attachments[store]}/")
+        if visible:
+            assert detail.status_code == download.status_code == 200
+            assert (PHONE in detail.content.decode()) is has_cap(role, Cap.CONTACT_VIEW)
+            assert b"".join(download.streaming_content).endswith(store.encode())
+        else:
+            assert detail.status_code == download.status_code == 404
+    customer_id = cases["S-E1"].customer_id
+    profile = client.get(f"/customers/{customer_id}/").content.decode()
+    for store, case in cases.items():
+        assert (case.number in profile) is (store in VISIBLE[unit])
+    assert (PHONE in profile) is has_cap(role, Cap.CONTACT_VIEW)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_console_writes(role: str, unit: str, make_user, cases) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kesu.cases.models import Attachment
+
+    client = _console(make_user(role, unit=unit))
+    for store, case in cases.items():
+        visible = store in VISIBLE[unit]
+        events = CaseEvent.objects.filter(case=case).count()
+        r = client.post(f"/cases/{case.number}/classify/", {"severity": "minor"})
+        case.refresh_from_db()
+        if visible and has_cap(role, Cap.CASE_CLASSIFY):
+            assert r.status_code == 302 and case.severity == "minor"
+        else:
+            assert r.status_code == (404 if not visible else 403)
+            assert case.severity == "" and CaseEvent.objects.filter(case=case).count() == events
+        upload = SimpleUploadedFile("p.png", PNG + role.encode(), content_type="image/png")
+        r = client.post(f"/cases/{case.number}/attachments/", {"attachments": [upload]})
+        count = Attachment.objects.filter(case=case).count()
+        if visible and has_cap(role, Cap.CASE_ATTACH):
+            assert r.status_code == 302 and count == 1
+        else:
+            assert r.status_code == (404 if not visible else 403) and count == 0
+    for store in STORES:
+        before = Case.objects.count()
+        r = client.post("/cases/new/", {
+            "submit_key": f"k-{role}-{unit}-{store}", "channel": "phone", "kind": "complaint",
+            "description": "酸奶胀袋", "org_unit": store, "customer_level": "normal",
+            "customer_type": "consumer",
+        })
+        if has_cap(role, Cap.CASE_CREATE) and store in VISIBLE[unit]:
+            assert r.status_code == 302, r.content.decode()[:500]
+            assert Case.objects.count() == before + 1
+        else:
+            assert r.status_code in (403, 422)
+            assert Case.objects.count() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_console_import_pages(role: str, make_user) -> None:
+    client = _console(make_user(role, unit="HQ"))
+    r = client.get("/imports/new/")
+    assert r.status_code == (200 if has_cap(role, Cap.IMPORT) else 403)
