@@ -7,6 +7,7 @@ code, so a bug in ``kesu.org.scope`` cannot hide itself.
 from __future__ import annotations
 
 import itertools
+
 import pytest
 
 from kesu.cases.models import Case, CaseEvent
@@ -122,7 +123,8 @@ def attachments(cases, org) -> dict[str, int]:
     admin = User.objects.get(username="admin")
     out = {}
     for store, case in cases.items():
-        att = do_add_attachment(case, check_upload(io.BytesIO(PNG + store.encode()), "photo.png"), actor=admin)
+        checked = check_upload(io.BytesIO(PNG + store.encode()), "photo.png")
+        att = do_add_attachment(case, checked, actor=admin)
         assert att is not None
         out[store] = att.pk
     return out
