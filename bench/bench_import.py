@@ -142,17 +142,21 @@ def main() -> None:
             rss = proc.memory_info().rss / 2**20
             print(f"  {phase} {rows:>9} rows  {rate:>8.0f} rows/s  rss {rss:.0f} MB", flush=True)
 
-        t0 = time.monotonic()
+        load_before = os.getloadavg()[0]
+        t0, cpu0 = time.monotonic(), time.process_time()
         with open(path, "rb") as f:
             job = do_start_import(f, name=path.name, mode=mode, org_unit=OrgUnit.objects.get(code="HQ"),
                                   actor=admin, enqueue=False)
         job = do_run_import(job.pk, progress=progress)
-        elapsed = time.monotonic() - t0
+        elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
         engine = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
         print(f"database: {engine}; mode: {args.mode}; state: {job.state}")
         print(f"rows: {job.total_rows}, imported: {job.imported_rows}, rejected: {job.error_rows}, "
               f"cases in db: {Case.objects.count() - before} new")
         print(f"time: {elapsed:.1f}s; {job.total_rows / elapsed:.0f} rows/s")
+        load_after = os.getloadavg()[0]
+        print(f"this process's CPU: {cpu:.1f}s ({job.total_rows / cpu:.0f} rows per CPU second); "
+              f"load average before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} CPUs")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -1,12 +1,12 @@
 """URL map: console (staff) at /, portal (customers) at /portal/, API at /api/v1/."""
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
 from kesu.api.main import api
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("portal/", include("kesu.portal.urls")),

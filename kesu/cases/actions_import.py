@@ -12,10 +12,12 @@ units and categories, loaded once, so a file that passed the check imports in fu
 from __future__ import annotations
 
 import csv
+import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,6 +53,8 @@ SHOWN_ERRORS = 200
 PROGRESS_EVERY = 100_000
 #: How often (in rows) a running job's counts are written for its page.
 SAVE_EVERY = 20_000
+#: Read the next batch in a thread while the current one is written.
+PREFETCH = True
 
 Progress = Callable[[str, int], None]  # (phase "check" or "import", rows read so far)
 
@@ -136,6 +140,14 @@ class _Reader:
         self.header: ColumnMap | None = None
 
     def batches(self) -> Iterator[list[ImportRow]]:
+        """The file's rows in batches, read and mapped one batch ahead in a thread.
+
+        The database works without the GIL (SQLite in C, PostgreSQL in its own process), so
+        reading the next batch overlaps with writing this one.
+        """
+        return _prefetch(self._batches()) if PREFETCH else self._batches()
+
+    def _batches(self) -> Iterator[list[ImportRow]]:
         with read_table(self.path, self.name) as table:
             first = next(table, None)
             if first is None:
@@ -153,6 +165,49 @@ class _Reader:
                     batch = []
             if batch:
                 yield batch
+
+
+def _prefetch(batches: Iterator[list[ImportRow]], depth: int = 2) -> Iterator[list[ImportRow]]:
+    """Iterate ``batches`` in a worker thread, up to ``depth`` batches ahead; errors re-raised here."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            with suppress(queue.Full):
+                ahead.put(item, timeout=0.1)
+                return True
+        return False
+
+    def work() -> None:
+        try:
+            with translation.override(language):  # messages in the job's language
+                for batch in batches:
+                    if not put(("batch", batch)):
+                        return
+            put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(("error", exc))
+        finally:
+            batches.close()  # type: ignore[attr-defined]
+
+    worker = threading.Thread(target=work, name="import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        with suppress(queue.Empty):
+            while True:
+                ahead.get_nowait()
+        worker.join()
 
 
 def import_file(
@@ -203,23 +258,29 @@ def do_run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob
         return job
     actor = job.created_by
     language = actor.language if actor is not None and actor.language else settings.LANGUAGE_CODE
+    with translation.override(language):
+        _run(job, actor, progress)
+    return job
+
+
+def _run(job: ImportJob, actor: User | None, progress: Progress | None) -> None:
+    """Import the job's file; record how it ended, whatever happens."""
     report, outcome = ErrorReport(), ImportOutcome()
     try:
-        with translation.override(language), _local_path(job.file, job.original_name) as path:
+        with _local_path(job.file, job.original_name) as path:
             try:
                 import_file(path, name=job.original_name, mode=job.mode, default_unit=job.org_unit,
                             actor=actor, report=report, outcome=outcome, on_batch=_on_batch(job, progress))
-            except KesuError as exc:  # the file as a whole was refused: nothing was imported
-                _finish(job, ImportJob.State.REJECTED, outcome, report, failure=str(exc.message))
-                return job
-            state = ImportJob.State.REJECTED if outcome.rejected else ImportJob.State.DONE
-            _finish(job, state, outcome, report)
+            except KesuError as exc:  # the file was refused (type, encoding, header, a broken line)
+                state = ImportJob.State.FAILED if outcome.imported else ImportJob.State.REJECTED
+                _finish(job, state, outcome, report, failure=str(exc.message))
+                return
+        _finish(job, ImportJob.State.REJECTED if outcome.rejected else ImportJob.State.DONE, outcome, report)
     except BaseException as exc:
         _finish(job, ImportJob.State.FAILED, outcome, report, failure=repr(exc))
         raise
     finally:
         Path(report.file.name).unlink(missing_ok=True)
-    return job
 
 
 def _on_batch(job: ImportJob, progress: Progress | None) -> OnBatch:

@@ -19,7 +19,9 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, datetime
+from functools import cache
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Min, Model, Q
@@ -197,10 +199,12 @@ def do_import_batch(
     if not good:
         return BatchResult(cases=[], errors=errors)
     with transaction.atomic():
+        now = timezone.now()
+        received = [row.data.received_at or now for row in good]
         units = [lookups.units[row.data.org_unit] for row in good]
         customers = _resolve_customers_with_retry([row.data.customer for row in good], units)
-        numbers = _reserve_numbers(good)
-        cases, created = _build_cases(good, units, customers, numbers, lookups, actor)
+        numbers = _reserve_numbers(received)
+        cases, created = _build_cases(good, received, units, customers, numbers, lookups, actor)
         insert_rows(cases)
         for case, event in zip(cases, created, strict=True):
             event.case_id = case.pk
@@ -272,7 +276,8 @@ class _CustomerResolver:
         return existing
 
     def _create(self, data: CustomerInput, unit: OrgUnit) -> Customer:
-        customer = Customer(
+        customer = _new(
+            Customer,
             name=data.name.strip(), phone=data.phone.strip(), phone_key=phone_key(data.phone),
             email=data.email.strip(), email_key=email_key(data.email),
             address=data.address.strip(), organisation=data.organisation.strip(),
@@ -311,10 +316,9 @@ class _CustomerResolver:
 
 # --- cases and events --------------------------------------------------------------------------
 
-def _reserve_numbers(rows: list[ImportRow]) -> list[str]:
+def _reserve_numbers(received: list[datetime]) -> list[str]:
     """The numbers ``next_case_number`` would give, in row order, one counter update per month."""
-    now = timezone.now()
-    periods = [period_of(row.data.received_at or now) for row in rows]
+    periods = [period_of(at) for at in received]
     counts: dict[str, int] = defaultdict(int)
     for period in periods:
         counts[period] += 1
@@ -323,19 +327,21 @@ def _reserve_numbers(rows: list[ImportRow]) -> list[str]:
 
 
 def _build_cases(
-    rows: list[ImportRow], units: list[OrgUnit], customers: list[Customer | None], numbers: list[str],
-    lookups: Lookups, actor: User | None,
+    rows: list[ImportRow], received: list[datetime], units: list[OrgUnit], customers: list[Customer | None],
+    numbers: list[str], lookups: Lookups, actor: User | None,
 ) -> tuple[list[Case], list[CaseEvent]]:
     """The cases and their first events, chained as ``events.append`` chains them, unsaved."""
-    at = timezone.now().replace(microsecond=0)
+    event_at = timezone.now().replace(microsecond=0)
     event_actor = actor if getattr(actor, "pk", None) else None
     actor_name = getattr(actor, "username", "") or ""
     cases: list[Case] = []
     created: list[CaseEvent] = []
-    for row, unit, customer, number in zip(rows, units, customers, numbers, strict=True):
-        case = _case_from(row.data, unit, customer, number, lookups, actor)
-        event = CaseEvent(
-            case=case, seq=1, type=EventType.CREATED, actor=event_actor, actor_name=actor_name, at=at,
+    for row, received_at, unit, customer, number in zip(rows, received, units, customers, numbers,
+                                                        strict=True):
+        case = _case_from(row.data, received_at, unit, customer, number, lookups, actor)
+        event = _new(
+            CaseEvent,
+            case=case, seq=1, type=EventType.CREATED, actor=event_actor, actor_name=actor_name, at=event_at,
             data={"new": case_snapshot(case)}, prev_hash=GENESIS,
         )
         event.hash = chain_hash(event.prev_hash, event_payload(event, number))
@@ -346,11 +352,10 @@ def _build_cases(
 
 
 def _case_from(
-    data: NewCase, unit: OrgUnit, customer: Customer | None, number: str, lookups: Lookups,
-    actor: User | None,
+    data: NewCase, received_at: datetime, unit: OrgUnit, customer: Customer | None, number: str,
+    lookups: Lookups, actor: User | None,
 ) -> Case:
     """The row ``kesu.cases.actions._insert_case`` would insert, not yet saved."""
-    received_at = data.received_at or timezone.now()
     p, c = data.product, data.classification
     values: dict[str, Any] = {
         "title": data.title.strip() or _default_title(data.description),
@@ -363,7 +368,8 @@ def _case_from(
         "demands": list(dict.fromkeys(data.demands)),
     }
     missing = missing_fields(data.kind, values)
-    return Case(
+    return _new(
+        Case,
         number=number,
         received_at=received_at,
         channel=data.channel,
@@ -396,39 +402,103 @@ def _case_from(
 
 # --- inserting ----------------------------------------------------------------------------------
 
+M = TypeVar("M", bound=Model)
+
+
+@cache
+def _init_plan(model: type[Model]) -> list[tuple[Field[Any, Any], bool]]:
+    return [(f, bool(f.is_relation and f.many_to_one)) for f in model._meta.concrete_fields]
+
+
+def _new(model: type[M], **kwargs: Any) -> M:
+    """``model(**kwargs)`` by the positional path Django takes for rows read from the database.
+
+    Keyword construction costs tens of microseconds per object; this gives the same instance
+    (defaults for fields not named, related objects cached so ``case.org_unit`` needs no query).
+    """
+    args: list[Any] = []
+    related: list[tuple[Field[Any, Any], Any]] = []
+    for f, is_fk in _init_plan(model):
+        if is_fk and f.name in kwargs:
+            obj = kwargs.pop(f.name)
+            related.append((f, obj))
+            args.append(None if obj is None else obj.pk)
+        elif f.attname in kwargs:
+            args.append(kwargs.pop(f.attname))
+        else:
+            args.append(f.get_default())
+    if kwargs:
+        raise TypeError(f"{model.__name__} has no fields {sorted(kwargs)}")
+    instance = model(*args)
+    for f, obj in related:
+        f.set_cached_value(instance, obj)  # type: ignore[attr-defined]
+    return instance
+
+
 def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:
     """``bulk_create`` for plain tables without Django's per-value SQL compilation.
 
     Each value goes through its field's ``pre_save`` (for auto_now) and ``get_db_prep_save``
     as in ``bulk_create``, except strings and integers, for which those are the identity.
-    Primary keys are read back with RETURNING, in row order, as ``bulk_create`` does.
+    With ``returning`` the objects get their primary keys. PostgreSQL loads the rows with
+    COPY (row triggers and constraints apply as for INSERT), its keys drawn from the table's
+    own sequence first; SQLite uses multi-row INSERT … RETURNING, in row order, as
+    ``bulk_create`` does.
     """
     if not objs:
         return
     meta = type(objs[0])._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    values = [(f.attname, _converter(f)) for f in fields]
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy(cursor, objs, meta, fields, stamped, returning)
+        else:
+            _insert_values(cursor, objs, meta, fields, stamped, returning)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _copy(cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any],
+          returning: bool) -> None:
+    if returning:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objs)])
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        fields = [meta.pk, *fields]
+    values = [(f.attname, _converter(f)) for f in fields]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    with connection.wrap_database_errors, cursor.cursor.copy(
+        f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
+    ) as copy:
+        for obj in objs:
+            for f in stamped:
+                f.pre_save(obj, True)
+            copy.write_row([convert(getattr(obj, name)) for name, convert in values])
+
+
+def _insert_values(cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any],
+                   returning: bool) -> None:
+    values = [(f.attname, _converter(f)) for f in fields]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - quoted names from the model
     tail = connection.ops.return_insert_columns([meta.pk])[0] if returning else ""
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, _max_params() // len(fields))
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start:start + per_statement]
-            params: list[Any] = []
-            for obj in chunk:
-                for f in stamped:
-                    f.pre_save(obj, True)
-                params.extend([convert(getattr(obj, name)) for name, convert in values])
-            cursor.execute(f"{head}{', '.join([one_row] * len(chunk))} {tail}", params)
-            pks = [row[0] for row in cursor.fetchall()] if returning else [None] * len(chunk)
-            for obj, pk in zip(chunk, pks, strict=True):
-                if returning:
-                    obj.pk = pk
-                obj._state.adding, obj._state.db = False, connection.alias
+    for start in range(0, len(objs), per_statement):
+        chunk = objs[start:start + per_statement]
+        params: list[Any] = []
+        for obj in chunk:
+            for f in stamped:
+                f.pre_save(obj, True)
+            params.extend([convert(getattr(obj, name)) for name, convert in values])
+        cursor.execute(f"{head}{', '.join([one_row] * len(chunk))} {tail}", params)
+        if returning:
+            for obj, row in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = row[0]
 
 
 _PLAIN = {
@@ -438,19 +508,46 @@ _PLAIN = {
 
 
 def _converter(f: Field[Any, Any]) -> Callable[[Any], Any]:
-    prep = f.get_db_prep_save
-    plain = _PLAIN.get(f.get_internal_type())
-    if plain is None:
-        return lambda value: prep(value, connection)
-    return lambda value: value if value is None or value.__class__ is plain else prep(value, connection)
+    """``f.get_db_prep_save`` with short cuts where it reduces to one backend call.
+
+    Strings and integers pass unchanged; an aware datetime, a date and a JSON list or dict go
+    straight to ``connection.ops.adapt_*_value`` (what ``get_db_prep_save`` ends with for
+    them); anything else takes the full path.
+    """
+    prep, ops, kind = f.get_db_prep_save, connection.ops, f.get_internal_type()
+    plain = _PLAIN.get(kind)
+    if plain is str:  # CharField.to_python passes str (and TextChoices members) through
+        return lambda v: v if v is None or isinstance(v, str) else prep(v, connection)
+    if plain is int:
+        return lambda v: v if v is None or v.__class__ is int else prep(v, connection)
+    if kind == "DateTimeField":
+        last: list[Any] = [None, None]  # the batch's event time is one object: convert it once
+
+        def moment(v: Any) -> Any:
+            if v is None or v is last[0]:
+                return last[1] if v is not None else None
+            out = (ops.adapt_datetimefield_value(v) if v.__class__ is datetime and v.utcoffset() is not None
+                   else prep(v, connection))
+            last[:] = [v, out]
+            return out
+
+        return moment
+    if kind == "DateField":
+        return lambda v: (None if v is None else ops.adapt_datefield_value(v)
+                          if v.__class__ is date else prep(v, connection))
+    if kind == "JSONField":
+        encoder = f.encoder  # type: ignore[attr-defined]
+        return lambda v: (ops.adapt_json_value(v, encoder) if v.__class__ in (list, dict)
+                          else prep(v, connection))
+    return lambda v: prep(v, connection)
 
 
 def _max_params() -> int:
-    """Bind parameters one statement may carry (SQLite's compiled-in limit; 32767 otherwise)."""
+    """Bind parameters one statement may carry (SQLite's compiled-in limit; 999 elsewhere)."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return 32767
+    return connection.features.max_query_params or 999
 
 
 def _index(cases: list[Case]) -> None:

@@ -7,6 +7,7 @@ cannot fork its chain, then advances the head stored on the case.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +35,7 @@ def event_payload(event: CaseEvent, case_number: str) -> dict[str, Any]:
         "type": event.type,
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
-        "at": event.at.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),
         "data": event.data,
     }
 

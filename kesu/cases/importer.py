@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -270,8 +270,8 @@ def map_header(cells: Sequence[object]) -> ColumnMap:
         columns[target] = index
     if "description" not in columns:
         raise ValidationFailed(
-            _("The file has no description column. Name the column with the customer's words "
-              "描述, 内容, 问题描述 or description."),
+            _("The file has no description column. One column must hold the customer's words, "
+              "named 描述, 内容, 问题描述 or description."),
             code="no_description_column", fields={"file": [_("No description column.")]},
         )
     return ColumnMap(columns=columns, ignored=ignored)
@@ -300,7 +300,9 @@ def _allowed(choices: type[models.TextChoices]) -> str:
     return ", ".join(str(label) for label in choices.labels)
 
 
+@lru_cache(maxsize=4096)
 def _lookup_choice(choices: type[models.TextChoices], value: str) -> str | None:
+    """The code a cell's value stands for (cached: files repeat the same few values)."""
     return _choice_index(choices).get(normalize_header(value))
 
 
@@ -391,6 +393,9 @@ class _Row:
 
     def text(self, name: str, key: str = "") -> str:
         value = _text(self.raw(name))
+        if "\x00" in value:  # PostgreSQL cannot store it; no export means it
+            self.fail(key or _COLUMN_KEYS.get(name, name), _("Contains a NUL character."))
+            value = value.replace("\x00", "")
         limit = _MAX_LENGTHS.get(key)
         if limit is not None and len(value.strip()) > limit:
             self.fail(key, _("At most {n} characters.").format(n=limit))

@@ -33,8 +33,8 @@ class CaseIn(Schema):
     channel: str
     title: str = Field("", max_length=200)
     description: str = Field(..., max_length=20000)
-    customer: CustomerIn = Field(default_factory=CustomerIn)
-    product: ProductIn = Field(default_factory=ProductIn)
+    customer: CustomerIn = Field(default_factory=CustomerIn)  # type: ignore[arg-type]  # pydantic stubs
+    product: ProductIn = Field(default_factory=ProductIn)  # type: ignore[arg-type]  # pydantic stubs
     demands: list[str] = Field(default_factory=list)
     emotion: str = ""
     order_ref: str = Field("", max_length=80)

@@ -62,9 +62,8 @@ def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
         return qs.none()  # no stored text can contain NUL (PostgreSQL refuses it)
     vendor = connections[qs.db].vendor
     if vendor == "postgresql":
-        qs = qs.filter(GramMatch(tuple(terms)))
-        recheck = [t for t in terms if not _pg_index_is_exact(t)]
-    elif vendor == "sqlite":
+        return _pg_matching(qs, terms)
+    if vendor == "sqlite":
         # A constant statement; the FTS5 query is a bound parameter made of hex tokens.
         qs = qs.filter(id__in=RawSQL(sql.SQLITE_MATCH, [fts_query(terms)]))  # noqa: S611
         recheck = [t for t in terms if len(t) > 2]
@@ -75,12 +74,61 @@ def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
     return qs
 
 
+def count_capped(qs: QuerySet[Case], cap: int = 10_000) -> tuple[int, bool]:
+    """``(count, exact)``: the exact count up to ``cap``, else ``(cap, False)`` ("10,000+").
+
+    An exact count must visit every hit's row, so it grows with the hits: hundreds of
+    milliseconds for a character found in most of a million cases. The first page never
+    does (ADR 0002). Lists that search can show "more than {cap}" from this instead.
+    """
+    n = qs.order_by()[: cap + 1].count()
+    return (n, True) if n <= cap else (cap, False)
+
+
 def contains_q(term: str) -> Q:
     """The truth the index must agree with: ``term`` occurs in one of the fields."""
     q = Q()
     for field in FIELDS:
         q |= Q(**{f"{field}__icontains": term})
     return q
+
+
+def contains_all_q(terms: Iterable[str]) -> Q:
+    q = Q()
+    for term in terms:
+        q &= contains_q(term)
+    return q
+
+
+#: Up to this many hits, a multi-gram search hands the planner the ids themselves.
+PROBE_LIMIT = 500
+
+
+def _pg_matching(qs: QuerySet[Case], terms: list[str]) -> QuerySet[Case]:
+    """The gram test (plus the recheck of long terms), shaped so the planner gets it right.
+
+    One gram: its statistics are accurate, the plain test is best. Several grams: PostgreSQL
+    multiplies their frequencies, so a common phrase looks rare and the first page would sort
+    every hit. If some gram is rare (not among the most common elements) the phrase is rare
+    too and the plain test is right. Otherwise a probe of at most PROBE_LIMIT + 1 ids decides:
+    few hits are handed over as ids (exact estimate); many use the rarest gram as the indexed
+    test, so the planner walks the received_at index for the first page.
+    """
+    recheck = [t for t in terms if not _pg_index_is_exact(t)]
+    narrowed = qs.filter(GramMatch(tuple(terms)))
+    if recheck:
+        narrowed = narrowed.filter(contains_all_q(recheck))
+    if len(terms) == 1 and not recheck:
+        return narrowed
+    with connections[qs.db].cursor() as cur:
+        cur.execute(sql.PG_COMMON_GRAMS, [terms])
+        n_grams, n_common, lead = cur.fetchone()
+    if n_grams <= 1 or n_common < n_grams or lead is None:
+        return narrowed
+    ids = list(narrowed.order_by().values_list("pk", flat=True)[: PROBE_LIMIT + 1])
+    if len(ids) <= PROBE_LIMIT:
+        return narrowed.filter(pk__in=ids)
+    return qs.filter(GramMatch(tuple(terms), lead=lead, recheck=tuple(recheck)))
 
 
 def _pg_index_is_exact(term: str) -> bool:
@@ -95,31 +143,50 @@ def _pg_index_is_exact(term: str) -> bool:
 class GramMatch(Expression):
     """``<case alias>.search_grams @> kesu_search_query_grams(terms)`` (PostgreSQL).
 
-    An expression rather than raw SQL so the table alias follows the query when Django
-    relabels it (for example when the queryset is used as a subquery).
+    With ``lead``: the form of ``sql.PG_MATCH_LEAD``, which includes the recheck of
+    ``recheck`` terms. An expression rather than raw SQL so the table alias follows the query
+    when Django relabels it (for example when the queryset is used as a subquery).
     """
 
     conditional = True
 
-    def __init__(self, terms: tuple[str, ...], alias: str | None = None) -> None:
+    def __init__(
+        self, terms: tuple[str, ...], alias: str | None = None, *, lead: int | None = None,
+        recheck: tuple[str, ...] = (), where: Any = None,
+    ) -> None:
         super().__init__(output_field=BooleanField())
-        self.terms = terms
-        self.alias = alias
+        self.terms, self.alias, self.lead, self.recheck, self.where = terms, alias, lead, recheck, where
+
+    def _clone_with(self, alias: str | None, where: Any) -> GramMatch:
+        return GramMatch(self.terms, alias, lead=self.lead, recheck=self.recheck, where=where)
 
     def resolve_expression(
         self, query: Any = None, allow_joins: bool = True, reuse: Any = None,
         summarize: bool = False, for_save: bool = False,
     ) -> GramMatch:
-        return GramMatch(self.terms, query.get_initial_alias())
+        where = None
+        if self.lead is not None and self.recheck:
+            where = contains_all_q(self.recheck).resolve_expression(
+                query, allow_joins=allow_joins, reuse=reuse, summarize=summarize
+            )
+        return self._clone_with(query.get_initial_alias(), where)
 
     def relabeled_clone(self, change_map: Mapping[str, str]) -> GramMatch:
-        return GramMatch(self.terms, change_map.get(self.alias or "", self.alias))
+        where = self.where.relabeled_clone(change_map) if self.where is not None else None
+        return self._clone_with(change_map.get(self.alias or "", self.alias), where)
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         table = compiler.quote_name_unless_alias(self.alias or Case._meta.db_table)
-        return sql.PG_MATCH.format(table=table), [list(self.terms)]
+        if self.lead is None:
+            return sql.PG_MATCH.format(table=table), [list(self.terms)]
+        recheck, params = "", []
+        if self.where is not None:
+            where_sql, where_params = compiler.compile(self.where)
+            recheck, params = f" AND ({where_sql})", list(where_params)
+        statement = sql.PG_MATCH_LEAD.format(table=table, recheck=recheck)
+        return statement, [self.lead, list(self.terms), *params]
 
     def get_group_by_cols(self) -> list[Any]:
         return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +27,7 @@ def audit_payload(event: AuditEvent) -> dict[str, Any]:
         "type": event.type,
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
-        "at": event.at.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),
         "object_type": event.object_type,
         "object_id": event.object_id,
         "data": event.data,

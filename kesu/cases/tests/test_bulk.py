@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kesu.cases.actions import Classification, NewCase, ProductInput, do_create_case
 from kesu.cases.bulk import ImportRow, Lookups, do_import_batch
@@ -42,6 +43,12 @@ API_BODY: dict[str, Any] = {
     "severity": "major",
     "priority": "urgent",
 }
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    with translation.override("en"):
+        yield
 
 
 def at(text: str) -> datetime:
@@ -165,7 +172,7 @@ TRICKY = [
 
 
 @pytest.mark.django_db
-def test_batch_writes_exactly_what_do_create_case_writes_row_by_row(make_case, make_user):
+def test_batch_writes_exactly_what_do_create_case_writes_row_by_row(org, make_case, make_user):
     agent = make_user("cs_supervisor", unit="EAST")
     make_case(customer=CustomerInput(name="甲", phone="13800001111"))  # 甲: phone, no e-mail
     make_case(customer=CustomerInput(email="b@example.cn"), received_at=at("2026-09-01 09:00"))  # B
@@ -183,7 +190,7 @@ def test_batch_writes_exactly_what_do_create_case_writes_row_by_row(make_case, m
     assert batched == one_by_one
     assert len(batched["cases"]) == 16
     assert len(batched["customers"]) == 7
-    stored_b = ("", "无", "", "b@example.cn", "b@example.cn", "", "", "normal", "consumer", 1)
+    stored_b = ("", "无", "", "b@example.cn", "b@example.cn", "", "", "normal", "consumer", org["HQ"].pk)
     assert stored_b in batched["customers"]
 
 

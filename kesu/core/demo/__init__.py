@@ -21,7 +21,7 @@ from kesu.core import audit
 from kesu.core.defaults import ROOT_CODE
 from kesu.core.demo.cases import create_cases
 from kesu.core.demo.org import create_org
-from kesu.core.demo.people import INTEGRATION, STAFF, create_staff
+from kesu.core.demo.people import STAFF, create_staff
 from kesu.core.demo.plan import plan_cases
 from kesu.core.models import AuditEvent
 from kesu.org.models import OrgUnit, User
@@ -82,7 +82,7 @@ def demo_logins() -> list[Login]:
     out = []
     for spec in STAFF:
         user = by_name.get(spec.username)
-        if user is None or spec is INTEGRATION:
+        if user is None:
             continue
         out.append(Login(username=user.username, display_name=user.display_name, role=user.role,
                          unit=user.org_unit.name if user.org_unit else "",

@@ -26,35 +26,32 @@ class StaffSpec:
     role: str
     unit: str
     department: str | None = None
-    title: str = ""  # job title, for the logins table
 
 
 STAFF = [
-    StaffSpec("wangfang", "王芳", Role.INTAKE_AGENT, ROOT_CODE, "CS", "客服专员"),
-    StaffSpec("liuting", "刘婷", Role.INTAKE_AGENT, ROOT_CODE, "CS", "客服专员"),
-    StaffSpec("lina", "李娜", Role.INTAKE_AGENT, "SH-NJL", None, "门店客服"),
-    StaffSpec("chenjing", "陈静", Role.INTAKE_AGENT, "GZ-TH", None, "门店客服"),
-    StaffSpec("guoyan", "郭艳", Role.INTAKE_AGENT, "HZ-XH", None, "加盟店店员"),
-    StaffSpec("zhaolei", "赵磊", Role.HANDLER, "SH-NJL", None, "店长"),
-    StaffSpec("yangfan", "杨帆", Role.HANDLER, "SZ-NS", None, "店长"),
-    StaffSpec("dengli", "邓丽", Role.HANDLER, "FS-ZM", None, "加盟店店长"),
-    StaffSpec("liuyang", "刘洋", Role.HANDLER, "EAST", None, "大区客诉专员"),
-    StaffSpec("huangwei", "黄伟", Role.HANDLER, "SOUTH", None, "大区客诉专员"),
-    StaffSpec("zhouqiang", "周强", Role.DEPARTMENT_HEAD, ROOT_CODE, "QA", "质量部经理"),
-    StaffSpec("xumin", "许敏", Role.DEPARTMENT_HEAD, ROOT_CODE, "PROD", "生产部经理"),
-    StaffSpec("wujun", "吴军", Role.DEPARTMENT_HEAD, ROOT_CODE, "LOG", "物流部经理"),
-    StaffSpec("zhengtao", "郑涛", Role.QUALITY_ENGINEER, ROOT_CODE, "QA", "质量工程师"),
-    StaffSpec("sunhui", "孙慧", Role.COORDINATOR, ROOT_CODE, "CS", "客诉协调员"),
-    StaffSpec("majing", "马静", Role.CS_SUPERVISOR, ROOT_CODE, "CS", "客服主管"),
-    StaffSpec("hejianguo", "何建国", Role.EXECUTIVE, ROOT_CODE, None, "总经理"),
-    StaffSpec("linxiaoyan", "林晓燕", Role.AUDITOR, ROOT_CODE, "FIN", "内审专员"),
-    StaffSpec("qianfeng", "钱峰", Role.ADMIN, ROOT_CODE, None, "IT 管理员"),
+    StaffSpec("wangfang", "王芳", Role.INTAKE_AGENT, ROOT_CODE, "CS"),
+    StaffSpec("liuting", "刘婷", Role.INTAKE_AGENT, ROOT_CODE, "CS"),
+    StaffSpec("lina", "李娜", Role.INTAKE_AGENT, "SH-NJL", None),
+    StaffSpec("chenjing", "陈静", Role.INTAKE_AGENT, "GZ-TH", None),
+    StaffSpec("guoyan", "郭艳", Role.INTAKE_AGENT, "HZ-XH", None),
+    StaffSpec("zhaolei", "赵磊", Role.HANDLER, "SH-NJL", None),
+    StaffSpec("yangfan", "杨帆", Role.HANDLER, "SZ-NS", None),
+    StaffSpec("dengli", "邓丽", Role.HANDLER, "FS-ZM", None),
+    StaffSpec("liuyang", "刘洋", Role.HANDLER, "EAST", None),
+    StaffSpec("huangwei", "黄伟", Role.HANDLER, "SOUTH", None),
+    StaffSpec("zhouqiang", "周强", Role.DEPARTMENT_HEAD, ROOT_CODE, "QA"),
+    StaffSpec("xumin", "许敏", Role.DEPARTMENT_HEAD, ROOT_CODE, "PROD"),
+    StaffSpec("wujun", "吴军", Role.DEPARTMENT_HEAD, ROOT_CODE, "LOG"),
+    StaffSpec("zhengtao", "郑涛", Role.QUALITY_ENGINEER, ROOT_CODE, "QA"),
+    StaffSpec("sunhui", "孙慧", Role.COORDINATOR, ROOT_CODE, "CS"),
+    StaffSpec("majing", "马静", Role.CS_SUPERVISOR, ROOT_CODE, "CS"),
+    StaffSpec("hejianguo", "何建国", Role.EXECUTIVE, ROOT_CODE, None),
+    StaffSpec("linxiaoyan", "林晓燕", Role.AUDITOR, ROOT_CODE, "FIN"),
+    StaffSpec("qianfeng", "钱峰", Role.ADMIN, ROOT_CODE, None),
 ]
 
 #: The e-commerce integration account: API intake only, it has no password.
-INTEGRATION = StaffSpec("dianshang_api", "电商平台对接", Role.INTAKE_AGENT, ROOT_CODE, "CS", "接口账号")
-
-DEMO_USERNAMES = [s.username for s in [*STAFF, INTEGRATION]]
+INTEGRATION = StaffSpec("dianshang_api", "电商平台对接", Role.INTAKE_AGENT, ROOT_CODE, "CS")
 
 
 def create_staff(password: str, actor: User | None) -> dict[str, User]:

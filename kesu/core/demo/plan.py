@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from kesu.cases.actions import Classification, NewCase, ProductInput
 from kesu.cases.choices import Channel, Kind, Priority, Severity
@@ -30,13 +31,15 @@ from kesu.customers.choices import CustomerLevel, CustomerType
 
 CT = CustomerType
 
-CUSTOMER_TYPE_WEIGHTS = {
+CUSTOMER_TYPE_WEIGHTS: dict[str, float] = {
     CT.CONSUMER: 0.86, CT.DISTRIBUTOR: 0.03, CT.SUPERMARKET: 0.02, CT.RETAILER: 0.02, CT.BUYER: 0.025,
     CT.REGULATOR: 0.005, CT.MEDIA: 0.004, CT.INTERNAL: 0.025,
 }
-KIND_FACTOR = {Kind.COMPLAINT: 0.85, Kind.INQUIRY: 1.0, Kind.SUGGESTION: 1.3, Kind.PRAISE: 1.3}
+KIND_FACTOR: dict[str, float] = {
+    Kind.COMPLAINT: 0.85, Kind.INQUIRY: 1.0, Kind.SUGGESTION: 1.3, Kind.PRAISE: 1.3,
+}
 
-CONSUMER_CHANNELS = {
+CONSUMER_CHANNELS: dict[str, float] = {
     Channel.PHONE: 30, Channel.WALK_IN: 14, Channel.ECOMMERCE: 14, Channel.WECHAT: 12, Channel.PORTAL: 9,
     Channel.EMAIL: 5, Channel.API: 4, Channel.SOCIAL_MEDIA: 3, Channel.THIRD_PARTY: 3, Channel.LETTER: 2,
     Channel.SURVEY: 1.5, Channel.FAX: 0.5,
@@ -44,14 +47,14 @@ CONSUMER_CHANNELS = {
 ONLINE_ONLY = {Channel.ECOMMERCE, Channel.API}
 STORE_FORBIDS = ONLINE_ONLY
 ONLINE_FORBIDS = {Channel.WALK_IN, Channel.SURVEY}
-VAGUE_CHANNELS = {
+VAGUE_CHANNELS: dict[str, float] = {
     Channel.ECOMMERCE: 5, Channel.SURVEY: 3, Channel.PORTAL: 2, Channel.WECHAT: 2, Channel.WALK_IN: 1,
 }
-BUSINESS_CHANNELS = {
+BUSINESS_CHANNELS: dict[str, float] = {
     Channel.PHONE: 35, Channel.EMAIL: 28, Channel.WECHAT: 20, Channel.FAX: 10, Channel.LETTER: 5,
     Channel.DINGTALK: 2,
 }
-CLUSTER_CHANNELS = [Channel.PHONE, Channel.PHONE, Channel.WALK_IN, Channel.WECHAT, Channel.PORTAL]
+CLUSTER_CHANNELS: list[str] = [Channel.PHONE, Channel.PHONE, Channel.WALK_IN, Channel.WECHAT, Channel.PORTAL]
 
 # Who registers a case, by where it arrived.
 HQ_AGENTS = ("wangfang", "liuting")
@@ -85,8 +88,15 @@ class _Seen:
     spec: CustomerSpec
     last_topic: str
     frequent: bool
-    cases: int = 1
     last_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Flags:
+    repeat: bool
+    threat: bool
+    health: bool
+    wrap: str
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,8 @@ def _compatible(unit: str, topic: Topic, channel: str) -> bool:
 
 
 def _bump(priority: str) -> str:
-    return {Priority.GENERAL: Priority.IMPORTANT, Priority.IMPORTANT: Priority.URGENT}.get(priority, priority)
+    up: dict[str, str] = {Priority.GENERAL: Priority.IMPORTANT, Priority.IMPORTANT: Priority.URGENT}
+    return up.get(priority, priority)
 
 
 class Planner:
@@ -172,6 +183,8 @@ class Planner:
         forbid = {"store": STORE_FORBIDS, "online": ONLINE_FORBIDS}.get(topic.where, set())
         if topic.kind != Kind.COMPLAINT:
             forbid = forbid | {Channel.THIRD_PARTY, Channel.SOCIAL_MEDIA, Channel.LETTER, Channel.FAX}
+        if topic.kind == Kind.INQUIRY:
+            forbid = forbid | {Channel.SURVEY}
         for ch in forbid:
             weights.pop(ch, None)
         return _weighted(rng, weights)
@@ -229,7 +242,6 @@ class Planner:
             if frequent:
                 self.frequent.append(spec.key)
         else:
-            seen.cases += 1
             seen.last_topic = topic.code
             if channel == Channel.EMAIL and not seen.spec.email:
                 channel = Channel.PHONE
@@ -250,7 +262,8 @@ class Planner:
         is_complaint = topic.kind == Kind.COMPLAINT
         slots = self._slots(day, topic, product, unit, customer, cluster)
         batch = slots["batch"]
-        threat = is_complaint and topic.validity != "vague" and not topic.channels and (
+        voice = texts.VOICE.get(customer.type, "consumer")
+        threat = is_complaint and voice == "consumer" and topic.validity != "vague" and (
             rng.random() < (0.05 if not topic.hazard else 0.1) + (0.1 if repeat_same else 0))
         health = (is_complaint and topic.hazard and product is not None and product.group in texts.FOOD
                   and rng.random() < 0.06)
@@ -263,11 +276,13 @@ class Planner:
         wrap = ""
         if channel == Channel.THIRD_PARTY:
             wrap = rng.choice(texts.COURIER_WRAP if topic.category == "delivery" else texts.TRANSFER_WRAP)
-        description = self._describe(
-            topic, channel, product, slots, demands, repeat_same, threat, health, wrap)
+        line = self._problem(topic, product, slots)
+        flags = _Flags(repeat=repeat_same, threat=threat, health=health, wrap=wrap)
+        description = self._describe(topic, channel, product, slots, line.text, voice, demands, flags)
         title = ""
         if rng.random() < 0.68:
-            title = rng.choice(topic.titles).format_map(slots)
+            own = line.title and rng.random() < 0.8
+            title = (line.title if own else rng.choice(topic.titles)).format_map(slots)
             if threat and rng.random() < 0.5:
                 title = "【紧急】" + title
         anonymous = channel == Channel.PORTAL and rng.random() < 0.12 and cluster is None
@@ -296,9 +311,9 @@ class Planner:
 
         quantity = defective = None
         if product is not None and is_complaint:
-            quantity = rng.randint(*topic.quantity)
+            quantity = slots["qty"]  # the number the customer's own words give
             if topic.category in {"product_quality", "packaging"} or topic.code in COUNTED_TOPICS:
-                defective = min(quantity, slots["defect_n"])
+                defective = min(quantity, slots["defect"])
         online = channel in ONLINE_ONLY or (unit == ROOT_CODE and topic.where != "store")
         has_order = product is not None and (online or customer.type in texts.BUSINESS)
         order_ref = str(slots["order"]) if has_order else ""
@@ -353,7 +368,7 @@ class Planner:
                         customer_key=customer_key, topic=topic.code, cluster=cluster.batch if cluster else "")
         if rng.random() < 0.1:
             return plan  # never classified: the backlog
-        at_intake = actor is not None and rng.random() < 0.3
+        at_intake = actor not in {None, INTEGRATION_USER} and rng.random() < 0.3
         if at_intake:
             first = self._first_guess(final) if rng.random() < 0.15 else final
             plan = replace(plan, data=replace(data, classification=first))
@@ -369,9 +384,11 @@ class Planner:
 
     def _first_guess(self, final: Classification) -> Classification:
         """The intake agent's first, milder guess that the quality engineer later corrects."""
-        lower = {Severity.MAJOR: Severity.MINOR, Severity.SERIOUS: Severity.MAJOR,
-                 Severity.MINOR: Severity.GENERAL, Severity.SPECIAL: Severity.GENERAL}
-        down = {Priority.URGENT: Priority.IMPORTANT, Priority.IMPORTANT: Priority.GENERAL}
+        lower: dict[str, str] = {
+            Severity.MAJOR: Severity.MINOR, Severity.SERIOUS: Severity.MAJOR,
+            Severity.MINOR: Severity.GENERAL, Severity.SPECIAL: Severity.GENERAL,
+        }
+        down: dict[str, str] = {Priority.URGENT: Priority.IMPORTANT, Priority.IMPORTANT: Priority.GENERAL}
         if final.severity in lower:
             return replace(final, severity=lower[final.severity])
         return replace(final, priority=down.get(final.priority, final.priority), category="other")
@@ -389,7 +406,7 @@ class Planner:
 
     # --- words ------------------------------------------------------------------------------
     def _slots(self, day: date, topic: Topic, product: Product | None, unit: str, customer: CustomerSpec,
-               cluster: _Cluster | None) -> dict[str, object]:
+               cluster: _Cluster | None) -> dict[str, Any]:
         rng = self.rng
         store_spec = next((s for s in STORES if s.code == unit), None) or rng.choice(
             [s for s in STORES if _region_of(s.code) == _region_of(unit)] or STORES)
@@ -405,7 +422,7 @@ class Planner:
         batch = ""
         if cluster is not None:
             batch = cluster.batch
-        elif product is not None and product.has_batch:
+        elif product is not None and product.has_batch and not topic.product_optional:
             needs = any("{batch}" in line for line in topic.problems) and not topic.context
             if needs or rng.random() < 0.7:
                 assert product.shelf_days is not None
@@ -413,7 +430,7 @@ class Planner:
                 batch = f"{made:%Y%m%d}{rng.choice('AAABBC')}"
         foreign, foreign_short, hazard = rng.choice(texts.FOREIGN)
         qty = rng.randint(*topic.quantity)
-        defect_n = rng.randint(1, max(1, min(qty, 3 if qty < 10 else qty // 8)))
+        defect_n = rng.randint(1, max(1, min(qty - 1, 3 if qty < 10 else qty // 8)))
         return {
             "product": product.name if product else "东西", "short": product.short if product else "东西",
             "spec": product.model if product else "", "unit": product.unit if product else "个",
@@ -424,71 +441,80 @@ class Planner:
             "foreign": foreign, "foreign_short": foreign_short, "foreign_hazard": hazard,
             "courier": rng.choice(COURIERS), "batch": batch, "date": date_text,
             "time": rng.choice(texts.TIMES),
-            "staff": rng.choice(texts.STAFF_WHO), "staff2": rng.choice(texts.STAFF_PRAISED),
-            "staff_no": rng.randint(1001, 1099), "place": rng.choice(texts.PLACES), "city": customer.city,
-            "qty": qty, "defect": defect_n, "defect_n": defect_n, "order": order, "score": rng.randint(1, 2),
-            "name": customer.name, "today": f"{day.year}年{day.month}月{day.day}日",
+            "staff": rng.choice(texts.STAFF_WHO).format(staff_no=rng.randint(1001, 1099)),
+            "staff2": rng.choice(texts.STAFF_PRAISED), "place": rng.choice(texts.PLACES),
+            "city": customer.city, "qty": qty, "defect": defect_n, "received": max(1, qty - defect_n),
+            "order": order, "score": rng.randint(1, 2),
+            "name": customer.name, "org": customer.organisation or "禾悦食品",
+            "today": f"{day.year}年{day.month}月{day.day}日",
         }
 
-    def _describe(self, topic: Topic, channel: str, product: Product | None, slots: dict[str, object],
-                  demands: tuple[str, ...], repeat: bool, threat: bool, health: bool, wrap: str) -> str:
+    def _problem(self, topic: Topic, product: Product | None, slots: dict[str, Any]) -> texts.Line:
+        group = product.group if product else None
+        has_batch = bool(slots["batch"])
+        lines = topic.problem_lines(group, has_batch) or topic.problem_lines(None, has_batch)
+        return self.rng.choice(lines)
+
+    def _describe(self, topic: Topic, channel: str, product: Product | None, slots: dict[str, Any],
+                  problem: str, voice: str, demands: tuple[str, ...], flags: _Flags) -> str:
+        """The customer's words: opener, context, the problem, details, demands, closer."""
         rng = self.rng
         pick = texts.pick_line
         style = texts.STYLE.get(channel, "online")
-        group = product.group if product else None
-        lines = topic.problem_lines(group, bool(slots["batch"]))
-        problem = pick(rng, lines or topic.problem_lines(None, bool(slots["batch"])))
         if topic.validity == "vague":
             return problem.format_map(slots)
+        consumer = voice == "consumer"
         body: list[str] = []
         if topic.kind == Kind.COMPLAINT:
-            if topic.context and product is not None:
-                if topic.product_optional:
-                    body.append(pick(rng, texts.CONTEXT_SERVICE))
-                elif channel in ONLINE_ONLY or topic.where == "online":
-                    body.append(pick(rng, texts.CONTEXT_ONLINE))
-                elif channel == Channel.WALK_IN:
-                    body.append(pick(rng, texts.CONTEXT_STORE))
-                else:
-                    contexts = texts.CONTEXT_STORE if rng.random() < 0.75 else texts.CONTEXT_ONLINE
-                    body.append(pick(rng, contexts))
+            if consumer and topic.context and product is not None:
+                body.append(pick(rng, self._contexts(topic, channel)))
             body.append(problem)
-            if slots["batch"] and "{batch}" not in problem and rng.random() < 0.35:
+            if consumer and slots["batch"] and "{batch}" not in problem and rng.random() < 0.35:
                 body.append(pick(rng, texts.BATCH_NOTES))
             if topic.details and rng.random() < 0.55:
                 body.append(pick(rng, topic.details))
-            if rng.random() < 0.2 and topic.context:
+            if consumer and topic.context and rng.random() < 0.2:
                 body.append(pick(rng, texts.GENERIC_DETAILS))
-            if repeat:
-                body.append(pick(rng, texts.REPEAT_LINES))
-            if health:
+            if flags.repeat:
+                body.append(pick(rng, texts.REPEAT_LINES if consumer else texts.TRADE_REPEAT_LINES))
+            if flags.health:
                 body.append(pick(rng, texts.HEALTH))
-            if threat:
+            if flags.threat:
                 body.append(pick(rng, texts.THREATS))
             if demands and rng.random() < 0.85:
                 food = product is not None and product.group in texts.FOOD
-                body.append(texts.demand_sentence(rng, demands, food=food, health=health))
-            closer = texts.CLOSERS[style]
-        elif topic.kind == Kind.INQUIRY:
-            body.append(problem)
-            closer = texts.ASK_CLOSERS
-        elif topic.kind == Kind.SUGGESTION:
-            body.append(problem)
-            closer = texts.SUGGEST_CLOSERS
+                body.append(texts.demand_sentence(rng, demands, voice=voice, food=food, health=flags.health))
+            closers = texts.CLOSERS[style if consumer or style in {"letter", "email"} else voice]
         else:
             body.append(problem)
-            closer = texts.PRAISE_CLOSERS
-        if style == "ecommerce" and topic.kind != Kind.COMPLAINT:
-            style = "online"  # "差评" openers belong to complaints
-        opener = pick(rng, texts.OPENERS[style]) if topic.kind != Kind.PRAISE or style == "letter" else ""
-        text = opener + "".join(body) + pick(rng, closer)
-        if wrap:
-            text = wrap + "".join(body) + pick(rng, texts.TRANSFER_END)
-        elif channel == Channel.SURVEY and topic.kind == Kind.COMPLAINT:
-            text = pick(rng, texts.SURVEY_WRAP) + "".join(body)
-        elif style == "letter":
-            text += "\n{name}\n{today}"
+            by_kind: dict[str, tuple[str, ...]] = {
+                Kind.INQUIRY: texts.ASK_CLOSERS, Kind.SUGGESTION: texts.SUGGEST_CLOSERS}
+            closers = by_kind.get(topic.kind, texts.PRAISE_CLOSERS)
+        text = "".join(body)
+        if flags.wrap:
+            return (flags.wrap + text + pick(rng, texts.TRANSFER_END)).format_map(slots)
+        if channel == Channel.SURVEY and topic.kind == Kind.COMPLAINT:
+            return (pick(rng, texts.SURVEY_WRAP) + text).format_map(slots)
+        if style == "letter" and voice == "official":
+            return ("禾悦食品有限公司：\n" + text + pick(rng, closers) + "\n{org}\n{today}").format_map(slots)
+        opener_style = style if consumer or style in {"letter", "email"} else voice
+        if opener_style == "ecommerce" and topic.kind != Kind.COMPLAINT:
+            opener_style = "online"  # "差评" openers belong to complaints
+        opener = pick(rng, texts.OPENERS[opener_style]) if topic.kind != Kind.PRAISE else ""
+        text = opener + text + pick(rng, closers)
+        if style == "letter":
+            text += "\n{org}\n{name}\n{today}" if voice == "trade" else "\n{name}\n{today}"
         return text.format_map(slots).strip()
+
+    def _contexts(self, topic: Topic, channel: str) -> tuple[str, ...]:
+        """Where and when the customer bought what they complain about."""
+        if topic.product_optional:
+            return texts.CONTEXT_SERVICE
+        if channel in ONLINE_ONLY or topic.where == "online":
+            return texts.CONTEXT_ONLINE
+        if channel == Channel.WALK_IN or self.rng.random() < 0.75:
+            return texts.CONTEXT_STORE
+        return texts.CONTEXT_ONLINE
 
     def _customer_input(self, customer: CustomerSpec, channel: str, anonymous: bool,
                         nickname: bool) -> CustomerInput:

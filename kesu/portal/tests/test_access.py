@@ -7,12 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from kesu.cases import events
 from kesu.core.errors import NotFound
 from kesu.portal.access import case_by_number_and_phone, case_by_token, public_history, public_status_label
 
 SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read message texts outside a request: pin the language they compare against."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.django_db
@@ -48,3 +56,8 @@ def test_public_status_labels():
     assert [public_status_label(s) for s in ("new", "awaiting_info", "later_status")] == [
         "Received", "Awaiting information", "In progress",
     ]
+
+
+def test_public_status_labels_in_chinese():
+    with translation.override("zh-hans"):
+        assert public_status_label("new") == "已受理"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kesu.cases.actions_import import do_run_import, do_start_import, ignored_columns
 from kesu.cases.importer import check_file_type
@@ -92,7 +93,8 @@ class Command(BaseCommand):
             raise CommandError(job.failure or _("Nothing was imported: correct the rows above and import "
                                                 "the file again."))
         if job.error_rows:
-            raise CommandError(_("{n} rows were rejected.").format(n=job.error_rows))
+            raise CommandError(ngettext("{n} row was rejected.", "{n} rows were rejected.", job.error_rows)
+                               .format(n=job.error_rows))
 
 
 def _where(job: ImportJob) -> str:

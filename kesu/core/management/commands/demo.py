@@ -8,7 +8,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kesu.core.demo import (
     DEFAULT_PASSWORD,
@@ -39,19 +38,21 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load demo data: org units, a user for every role, customers and a year of cases. "
-        "Run kesu init first; a second run changes nothing."
-    )
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Translated here rather than at import, when the active language is known.
+        self.help = _(
+            "Load demo data: org units, a user for every role, customers and a year of cases. "
+            "Run kesu init first; a second run changes nothing."
+        )
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, default=2000,
-                            help=gettext_lazy("Number of cases to create (default 2000)."))
+                            help=_("Number of cases to create (default 2000)."))
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help=gettext_lazy("Random seed; the same seed and end date give the same data."))
-        parser.add_argument(
-            "--until", type=_iso_date, default=None,
-            help=gettext_lazy("Last day of the year of cases, YYYY-MM-DD (default yesterday)."))
+                            help=_("Random seed; the same seed and end date give the same data."))
+        parser.add_argument("--until", type=_iso_date, default=None,
+                            help=_("Last day of the year of cases, YYYY-MM-DD (default yesterday)."))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         password = os.environ.get("KESU_DEMO_PASSWORD") or DEFAULT_PASSWORD

@@ -126,7 +126,7 @@ class Command(BaseCommand):
             "--access-logfile", "-",
         ])
         worker = Child("Celery worker", [
-            sys.executable, "-m", "celery", "-A", "kesu", "worker", "-B",
+            sys.executable, "-m", "celery", "--quiet", "-A", "kesu", "worker", "-B",
             "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
             "--concurrency", str(opts["concurrency"]), "--loglevel", "INFO",
         ])
