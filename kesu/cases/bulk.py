@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Min, Model, Q
+from django.db.models import Field, Min, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,10 +238,12 @@ class _CustomerResolver:
             Customer.objects.filter(email_key__in=emails).values("email_key").annotate(first=Min("pk"))
             .values_list("email_key", "first")
         ) if emails else {}
-        # One object per stored customer, so that a filled blank shows in both indexes.
-        stored = {c.pk: c for c in Customer.objects.filter(
-            Q(phone_key__in=phones) | Q(pk__in=first_by_email.values())
-        )} if phones or first_by_email else {}
+        # One object per stored customer, so that a filled blank shows in both indexes. The
+        # exclude() lets SQLite use the partial unique index on phone_key (WHERE NOT = '').
+        by_phone = Customer.objects.filter(phone_key__in=phones).exclude(phone_key="").order_by()
+        stored = {c.pk: c for c in by_phone} if phones else {}
+        wanted = [pk for pk in first_by_email.values() if pk not in stored]
+        stored.update({c.pk: c for c in Customer.objects.filter(pk__in=wanted).order_by()} if wanted else {})
         self.by_phone = {c.phone_key: c for c in stored.values() if c.phone_key in phones}
         self.by_email: dict[str, Customer] = {key: stored[pk] for key, pk in first_by_email.items()}
         self.new: list[Customer] = []

@@ -74,8 +74,8 @@ def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
     return qs
 
 
-def count_capped(qs: QuerySet[Case], cap: int = 10_000) -> tuple[int, bool]:
-    """``(count, exact)``: the exact count up to ``cap``, else ``(cap, False)`` ("10,000+").
+def count_capped(qs: QuerySet[Case], cap: int = 1000) -> tuple[int, bool]:
+    """``(count, exact)``: the exact count up to ``cap``, else ``(cap, False)`` ("1,000+").
 
     An exact count must visit every hit's row, so it grows with the hits: hundreds of
     milliseconds for a character found in most of a million cases. The first page never
@@ -108,11 +108,13 @@ def _pg_matching(qs: QuerySet[Case], terms: list[str]) -> QuerySet[Case]:
     """The gram test (plus the recheck of long terms), shaped so the planner gets it right.
 
     One gram: its statistics are accurate, the plain test is best. Several grams: PostgreSQL
-    multiplies their frequencies, so a common phrase looks rare and the first page would sort
-    every hit. If some gram is rare (not among the most common elements) the phrase is rare
-    too and the plain test is right. Otherwise a probe of at most PROBE_LIMIT + 1 ids decides:
-    few hits are handed over as ids (exact estimate); many use the rarest gram as the indexed
-    test, so the planner walks the received_at index for the first page.
+    multiplies their frequencies (and guesses a LIKE recheck to be rare), so a common phrase
+    looks rare and the first page would sort every hit. If some gram is rare (not among the
+    most common elements) the phrase is rare too and the plain test is right; so it is when
+    the planner will expect many rows anyway. Otherwise a probe of at most PROBE_LIMIT + 1 ids
+    decides: few hits are handed over as ids (exact estimate); many use the rarest gram as the
+    indexed test, so the planner walks the received_at index for the first page (the count
+    then visits that gram's cases).
     """
     recheck = [t for t in terms if not _pg_index_is_exact(t)]
     narrowed = qs.filter(GramMatch(tuple(terms)))
@@ -122,9 +124,11 @@ def _pg_matching(qs: QuerySet[Case], terms: list[str]) -> QuerySet[Case]:
         return narrowed
     with connections[qs.db].cursor() as cur:
         cur.execute(sql.PG_COMMON_GRAMS, [terms])
-        n_grams, n_common, lead = cur.fetchone()
+        n_grams, n_common, lead, expected = cur.fetchone()
     if n_grams <= 1 or n_common < n_grams or lead is None:
         return narrowed
+    if not recheck and expected >= PROBE_LIMIT:
+        return narrowed  # e.g. two independent common words: the estimate is fair already
     ids = list(narrowed.order_by().values_list("pk", flat=True)[: PROBE_LIMIT + 1])
     if len(ids) <= PROBE_LIMIT:
         return narrowed.filter(pk__in=ids)

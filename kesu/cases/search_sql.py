@@ -99,7 +99,8 @@ PG_MATCH_LEAD = (
 )
 
 # Grams of the query found among the column's most common elements (ANALYZE statistics):
-# (number of distinct query grams, how many are common, the least frequent common one).
+# (number of distinct query grams, how many are common, the least frequent common one, the
+# rows the planner will expect from the plain test: reltuples times the product of freqs).
 PG_COMMON_GRAMS = """
     WITH q AS (SELECT kesu_search_query_grams(%s::text[]) AS g),
     mce AS (
@@ -111,7 +112,9 @@ PG_COMMON_GRAMS = """
           AND s.attname = 'search_grams' AND e.elem = ANY(q.g)
     )
     SELECT (SELECT cardinality(g) FROM q), (SELECT count(*) FROM mce),
-           (SELECT elem FROM mce ORDER BY freq, elem LIMIT 1)
+           (SELECT elem FROM mce ORDER BY freq, elem LIMIT 1),
+           (SELECT exp(sum(ln(greatest(freq, 1e-12)))) FROM mce)
+             * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'cases_case'::regclass)
 """
 
 # Recompute where stale; writes nothing for rows that are current.

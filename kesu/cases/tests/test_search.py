@@ -276,6 +276,6 @@ def test_postgres_common_phrases_get_a_planner_friendly_shape(
             numbers = {c.number for c in qs}
             assert qs.count() == len(numbers)
         assert numbers == truth(query), query
-        if query != "破损第1":  # 第1 is rare: neither shape applies
+        if query in ("包装破损", "包装破损 发霉"):  # common, and re-checked: misestimated
             marker = '"cases_case"."id" IN (' if shape == "ids" else "ARRAY["
             assert marker in ctx.captured_queries[0]["sql"], query
