@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def summary(label: str, lat: list[float]) -> str:
@@ -164,12 +163,14 @@ def main() -> None:
             hits = api.get("/api/v1/cases", params={"q": q}).json()["count"]
             lat = timed(lambda q=q: api.get("/api/v1/cases", params={"q": q}), max(args.repeat // 2, 10))
             truth = true_count(q)
-            print(summary(f"search {q!r} hits={hits} true={truth} {'OK' if hits == truth else 'MISMATCH'}", lat))
+            verdict = "OK" if hits == truth else "MISMATCH"
+            print(summary(f"search {q!r} hits={hits} true={truth} {verdict}", lat))
     if args.password:
         with httpx.Client(base_url=args.url, timeout=60, follow_redirects=False) as page:
             login(page, args.user, args.password)
             print(summary("list page /cases/", timed(lambda: page.get("/cases/"), args.repeat)))
-            print(summary("search page /cases/?q=发霉", timed(lambda: page.get("/cases/?q=发霉"), args.repeat // 2)))
+            lat = timed(lambda: page.get("/cases/?q=发霉"), args.repeat // 2)
+            print(summary("search page /cases/?q=发霉", lat))
     sampler.stop.set()
     sampler.join()
     print(f"peak RSS of a web process: {sampler.peak / 1024 / 1024:.0f} MB")

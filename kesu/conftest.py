@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -93,10 +92,3 @@ def make_case(org: dict[str, OrgUnit]) -> Callable[..., Case]:
         return do_create_case(NewCase(**fields), actor=actor).case
 
     return make
-
-
-def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Under CI=true a test that needs a service must fail, never skip."""
-    if os.environ.get("CI") == "true":
-        for item in items:
-            item.add_marker(pytest.mark.filterwarnings("default"))

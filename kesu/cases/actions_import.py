@@ -34,6 +34,7 @@ from kesu.cases.bulk import (
     Lookups,
     RowError,
     actor_scope,
+    bulk_session,
     check_actor_may_import,
     do_import_batch,
     validate_batch,
@@ -236,14 +237,15 @@ def import_file(
             outcome.rejected = True
             return outcome
         outcome.total = 0
-    for batch in reader.batches():
-        result = do_import_batch(batch, actor=actor, lookups=lookups)
-        report.add(result.errors)
-        outcome.total += len(batch)
-        outcome.imported += len(result.cases)
-        outcome.errors += len(result.errors)
-        if on_batch:
-            on_batch("import", outcome)
+    with bulk_session():
+        for batch in reader.batches():
+            result = do_import_batch(batch, actor=actor, lookups=lookups)
+            report.add(result.errors)
+            outcome.total += len(batch)
+            outcome.imported += len(result.cases)
+            outcome.errors += len(result.errors)
+            if on_batch:
+                on_batch("import", outcome)
     outcome.ignored_columns = reader.header.ignored if reader.header else []
     return outcome
 

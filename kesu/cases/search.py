@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.sql.compiler import SQLCompiler
 
 from kesu.cases import search_sql as sql
@@ -64,14 +64,26 @@ def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
     if vendor == "postgresql":
         return _pg_matching(qs, terms)
     if vendor == "sqlite":
-        # A constant statement; the FTS5 query is a bound parameter made of hex tokens.
-        qs = qs.filter(id__in=RawSQL(sql.SQLITE_MATCH, [fts_query(terms)]))  # noqa: S611
-        recheck = [t for t in terms if len(t) > 2]
-    else:
-        recheck = terms
-    for term in recheck:
-        qs = qs.filter(contains_q(term))
-    return qs
+        return _sqlite_matching(qs, terms)
+    return qs.filter(contains_all_q(terms))
+
+
+def _sqlite_matching(qs: QuerySet[Case], terms: list[str]) -> QuerySet[Case]:
+    """FTS5 candidates (exact for terms of up to two characters), re-checked beyond.
+
+    A cheap count of the candidates picks the SQL shape (see ``sql.SQLITE_IN_FILTER``): a
+    term in more than about 1/32 of the cases is filtered, not driven from — sorting that
+    many hits for the first page would cost more than the count's scan of an index.
+    """
+    expr = fts_query(terms)
+    with connections[qs.db].cursor() as cur:
+        cur.execute(sql.SQLITE_PROBE, [expr, PROBE_LIMIT, PROBE_LIMIT])
+        threshold, candidates = cur.fetchone()
+    if candidates == 0:
+        return qs.none()
+    qs = qs.filter(FtsMatch(expr, walk=candidates > threshold))
+    recheck = [t for t in terms if len(t) > 2]
+    return qs.filter(contains_all_q(recheck)) if recheck else qs
 
 
 def count_capped(qs: QuerySet[Case], cap: int = 1000) -> tuple[int, bool]:
@@ -191,6 +203,36 @@ class GramMatch(Expression):
             recheck, params = f" AND ({where_sql})", list(where_params)
         statement = sql.PG_MATCH_LEAD.format(table=table, recheck=recheck)
         return statement, [self.lead, list(self.terms), *params]
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+class FtsMatch(Expression):
+    """``<case alias>.id IN (FTS5 match)``; with ``walk``, not usable as a lookup (SQLite)."""
+
+    conditional = True
+
+    def __init__(self, expr: str, alias: str | None = None, *, walk: bool = False) -> None:
+        super().__init__(output_field=BooleanField())
+        self.expr, self.alias, self.walk = expr, alias, walk
+
+    def resolve_expression(
+        self, query: Any = None, allow_joins: bool = True, reuse: Any = None,
+        summarize: bool = False, for_save: bool = False,
+    ) -> FtsMatch:
+        return FtsMatch(self.expr, query.get_initial_alias(), walk=self.walk)
+
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> FtsMatch:
+        alias = change_map.get(self.alias or "", self.alias)
+        return FtsMatch(self.expr, alias, walk=self.walk)
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(self.alias or Case._meta.db_table)
+        template = sql.SQLITE_IN_FILTER if self.walk else sql.SQLITE_IN
+        return template.format(table=table), [self.expr]
 
     def get_group_by_cols(self) -> list[Any]:
         return []

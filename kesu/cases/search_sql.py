@@ -158,6 +158,20 @@ SQLITE_DROP_V1 = [
 ]
 
 SQLITE_MATCH = "SELECT rowid FROM cases_search_fts WHERE cases_search_fts MATCH %s"
+# ``{table}`` as in PG_MATCH. SQLite always drives an ``id IN (...)`` from the list and then
+# sorts every hit; for a term in a large share of the cases, the unary ``+`` keeps the IN from
+# being used as a rowid lookup, so it is a mere filter and the first page walks the
+# received_at index instead.
+SQLITE_IN = '{table}."id" IN (' + SQLITE_MATCH + ")"
+SQLITE_IN_FILTER = "+" + SQLITE_IN
+# (threshold, candidates up to threshold + 1) in one statement; threshold = max(id) / 32,
+# at least %s (the shape rule is in search.py).
+SQLITE_PROBE = """
+    SELECT t.n, (SELECT count(*) FROM (
+        SELECT 1 FROM cases_search_fts WHERE cases_search_fts MATCH %s
+        LIMIT (SELECT max(coalesce(max(id), 0) / 32, %s) FROM cases_case) + 1))
+    FROM (SELECT max(coalesce(max(id), 0) / 32, %s) AS n FROM cases_case) AS t
+"""
 SQLITE_DOCS_FOR = (
     "SELECT case_id, title, description, customer_name FROM cases_search_doc WHERE case_id IN ({ids})"
 )

@@ -279,3 +279,22 @@ def test_postgres_common_phrases_get_a_planner_friendly_shape(
         if query in ("包装破损", "包装破损 发霉"):  # common, and re-checked: misestimated
             marker = '"cases_case"."id" IN (' if shape == "ids" else "ARRAY["
             assert marker in ctx.captured_queries[0]["sql"], query
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(PG, reason="SQLite's FTS5 shapes")
+@pytest.mark.parametrize("probe_limit, walk", [(100, False), (0, True)])
+def test_sqlite_common_terms_are_filtered_not_driven_from(
+    cases: dict[str, Case], make_user: Any, monkeypatch: Any, probe_limit: int, walk: bool
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "PROBE_LIMIT", probe_limit)
+    admin = make_user("admin")
+    for query in ["包装破损", "霉 产品", "x200", "，"]:
+        qs = case_list(admin, CaseFilter(q=query))
+        with CaptureQueriesContext(connection) as ctx:
+            numbers = [c.number for c in qs[:2]]
+        assert set(numbers) <= truth(query) and qs.count() == len(truth(query)) > 0, query
+        assert ('+"cases_case"."id" IN' in ctx.captured_queries[0]["sql"]) is walk
+    assert not case_list(admin, CaseFilter(q="火星")).exists()

@@ -78,11 +78,19 @@ def served(tmp_path: Path, embedded_env: dict[str, str]) -> Iterator[Served]:
             time.sleep(0.2)
         yield served
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            for child in psutil.Process().children(recursive=True):
-                child.kill()
-            proc.wait()
+        if proc.poll() is None:  # a failed test: stop serve, and its children whatever happens
+            tree = psutil.Process(proc.pid).children(recursive=True)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            for child in tree:
+                try:
+                    child.kill()
+                except psutil.NoSuchProcess:
+                    pass
 
 
 def test_serve_answers_pages_static_and_health_then_stops_cleanly(served: Served) -> None:
@@ -133,3 +141,17 @@ def test_serve_refuses_a_busy_port(tmp_path: Path, embedded_env: dict[str, str])
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
     assert "Booting worker" not in result.stderr + result.stdout  # nothing was started
+
+
+def test_serve_stops_the_web_server_when_the_worker_dies(served: Served) -> None:
+    children = psutil.Process(served.proc.pid).children()
+    worker = next(c for c in children if "celery" in " ".join(c.cmdline()))
+    web_tree = [c for c in children if c.pid != worker.pid]
+    web_tree += [g for c in web_tree for g in c.children(recursive=True)]
+
+    worker.kill()
+
+    assert served.proc.wait(timeout=60) == 1, served.output()
+    assert "the Celery worker exited with code -9" in served.output()
+    _gone, alive = psutil.wait_procs(web_tree, timeout=10)
+    assert alive == []

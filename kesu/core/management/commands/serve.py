@@ -12,6 +12,7 @@ profile, Redis when ``KESU_REDIS_URL`` is set. In production run the processes s
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -28,6 +29,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 30
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def default_web_workers() -> int:
@@ -69,6 +71,17 @@ def broker_description() -> str:
     return f"{url.split(':', 1)[0]} broker"
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if ``kesu serve`` itself is killed (Linux).
+
+    Without it a ``kill -9`` of this command (or the OOM killer) would leave gunicorn and the
+    worker running, detached, on the port.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @dataclass
 class Child:
     label: str
@@ -76,7 +89,8 @@ class Child:
     proc: subprocess.Popen[bytes] | None = field(default=None)
 
     def start(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(self.argv, env=env, start_new_session=True)  # noqa: S603
+        self.proc = subprocess.Popen(self.argv, env=env, start_new_session=True,  # noqa: S603
+                                     preexec_fn=_die_with_parent)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
