@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from kesu.cases.events import verify_case_chains
 from kesu.cases.models import CaseEvent
@@ -23,8 +24,9 @@ def _raw(sql: str, params: list[object]) -> None:
 def test_intact_chains_verify_clean(make_case, capsys):
     make_case()
     make_case(unit="S-E1")
-    call_command("audit", "verify")
-    assert "all event chains intact" in capsys.readouterr().out
+    with translation.override("en"):
+        call_command("audit", "verify")
+    assert "all event chains are intact" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -45,9 +47,9 @@ def test_edited_case_event_is_reported(make_case, capsys):
          ['{"new": {"title": "forged"}}', case.pk])
     problems = list(verify_case_chains())
     assert [(p.chain, p.seq, p.problem) for p in problems] == [(case.number, 1, "edited")]
-    with pytest.raises(CommandError):
+    with translation.override("zh-hans"), pytest.raises(CommandError):
         call_command("audit", "verify")
-    assert f"case {case.number}: event 1: edited" in capsys.readouterr().out
+    assert f"客诉单 {case.number}" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -82,3 +84,13 @@ def test_global_audit_chain_detects_edit_and_delete(db):
     found = {(p.seq, p.problem) for p in verify_audit_chain()}
     assert found == {(2, "edited"), (3, "missing"), (4, "broken link")}
     assert AuditEvent.objects.count() == 3
+
+
+def test_cli_language_follows_the_environment():
+    from kesu.cli import cli_language
+
+    assert cli_language({}, "zh-hans") == "zh-hans"
+    assert cli_language({"LANG": "C.UTF-8"}, "zh-hans") == "zh-hans"
+    assert cli_language({"LANG": "en_US.UTF-8"}, "zh-hans") == "en"
+    assert cli_language({"LANG": "en_US.UTF-8", "KESU_LANGUAGE": "zh"}, "zh-hans") == "zh-hans"
+    assert cli_language({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-hans") == "zh-hans"

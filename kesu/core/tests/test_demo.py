@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kesu.cases.models import Case, CaseEvent, CaseNumberCounter, IdempotencyKey
@@ -100,9 +100,10 @@ def test_audit_verify_passes_after_the_demo(initialised: None) -> None:
     run_demo(cases=60)
     out = io.StringIO()
 
-    call_command("audit", "verify", stdout=out)
+    with translation.override("en"):
+        call_command("audit", "verify", stdout=out)
 
-    assert out.getvalue().strip() == "audit verify: all event chains intact"
+    assert out.getvalue().strip() == "audit verify: all event chains are intact"
     assert AuditEvent.objects.filter(type="demo.loaded").count() == 1
 
 

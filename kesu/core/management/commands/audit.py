@@ -1,24 +1,34 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kesu.cases.events import verify_case_chains
 from kesu.core.audit import verify_audit_chain
 
+PROBLEMS = {
+    "edited": gettext_lazy("edited"),
+    "missing": gettext_lazy("missing (deleted)"),
+    "broken link": gettext_lazy("broken link to the previous event"),
+}
+
 
 class Command(BaseCommand):
-    help = "Audit trail: kesu audit verify reports every edited or deleted event row."
+    help = gettext_lazy("Audit trail: kesu audit verify reports every edited or deleted event row.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        sub.add_parser("verify", help="Check the hash chains of the case events and the audit log")
+        sub.add_parser("verify", help=str(gettext_lazy(
+            "Check the hash chains of the case events and the audit log")))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         problems = 0
         for p in [*verify_audit_chain(), *verify_case_chains()]:
             problems += 1
-            where = "audit log" if p.chain == "global" else f"case {p.chain}"
-            self.stdout.write(f"{where}: event {p.seq}: {p.problem}")
+            where = _("audit log") if p.chain == "global" else _("case {number}").format(number=p.chain)
+            self.stdout.write(_("{where}: event {seq}: {problem}").format(
+                where=where, seq=p.seq, problem=PROBLEMS.get(p.problem, p.problem)))
         if problems:
-            raise CommandError(f"audit verify: {problems} problem(s) found")
-        self.stdout.write("audit verify: all event chains intact")
+            raise CommandError(_("audit verify: {count} problem(s) found").format(count=problems))
+        self.stdout.write(_("audit verify: all event chains are intact"))
