@@ -18,6 +18,12 @@ every change of the three fields, so no write path can forget it. On SQLite the 
 ``do_create_case`` calls :func:`index_case`, bulk writers call :func:`index_cases`, in the
 same transaction as the write. ``kesu search rebuild`` (:func:`rebuild_index`) repairs
 either.
+
+Planning: :func:`matching` is not entirely lazy. To give the database's planner a fair idea
+of how many cases match (it otherwise mistakes common phrases for rare ones, and SQLite
+sorts every hit), it may run one small query when called (two for a common multi-gram
+phrase on PostgreSQL): element statistics, a count of at most a few hundred candidates.
+Exact counts of very common terms are slow by nature; see :func:`count_capped`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ from kesu.cases import search_sql as sql
 from kesu.cases.models import Case
 
 FIELDS = ("title", "description", "customer_name")
+#: Up to this many hits, a multi-gram PostgreSQL search hands the planner the ids themselves;
+#: also the least number of candidates for which SQLite walks the received_at index.
+PROBE_LIMIT = 500
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _CHUNK = 500
 
@@ -56,7 +65,7 @@ def matching(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
     are plain characters here: the query never reaches either parser as syntax.
     """
     terms = terms_of(query)
-    if not terms:
+    if not terms or qs.query.is_empty():
         return qs
     if any("\x00" in t for t in terms):
         return qs.none()  # no stored text can contain NUL (PostgreSQL refuses it)
@@ -106,14 +115,12 @@ def contains_q(term: str) -> Q:
 
 
 def contains_all_q(terms: Iterable[str]) -> Q:
+    """Every term occurs, each in any of the fields (the ``icontains`` truth for a query)."""
     q = Q()
     for term in terms:
         q &= contains_q(term)
     return q
 
-
-#: Up to this many hits, a multi-gram search hands the planner the ids themselves.
-PROBE_LIMIT = 500
 
 
 def _pg_matching(qs: QuerySet[Case], terms: list[str]) -> QuerySet[Case]:
@@ -321,7 +328,7 @@ def index_cases(cases: Sequence[Case]) -> None:
 
     Reads the text back from the database (the row is the truth, not the objects passed),
     in the caller's transaction. On PostgreSQL the trigger has done it already; this only
-    repairs a row whose grams are stale, which costs no write when they are not.
+    fills rows it missed (cheap); ``rebuild_index`` also recomputes stale ones.
     """
     ids = [c.pk for c in cases if c.pk is not None]
     if not ids:

@@ -117,13 +117,13 @@ PG_COMMON_GRAMS = """
              * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'cases_case'::regclass)
 """
 
-# Recompute where stale; writes nothing for rows that are current.
+# The trigger has filled every row written with it enabled; fill any it did not (written with
+# triggers off, e.g. session_replication_role = replica). Cheap when there is none.
 PG_REINDEX_IDS = """
-    UPDATE cases_case SET search_grams = g.grams
-    FROM (SELECT id, kesu_search_grams(title, description, customer_name) AS grams
-          FROM cases_case WHERE id = ANY(%s)) AS g
-    WHERE cases_case.id = g.id AND cases_case.search_grams IS DISTINCT FROM g.grams
+    UPDATE cases_case SET search_grams = kesu_search_grams(title, description, customer_name)
+    WHERE id = ANY(%s) AND search_grams IS NULL
 """
+# Rebuild: recompute a batch, writing only rows whose grams differ.
 PG_REINDEX_RANGE = """
     UPDATE cases_case SET search_grams = g.grams
     FROM (SELECT id, kesu_search_grams(title, description, customer_name) AS grams
