@@ -1,29 +1,58 @@
 """Benchmark a running kesu server: intake rate, list/search latency, web-process RSS.
 
 Run against a server started with ``kesu serve`` (or gunicorn) on either database, with the
-same KESU_* environment as the server so that true search counts can be read from the DB:
+same KESU_* environment as the server, so that a token can be made and true search counts
+read from the database:
 
-    KESU_DATA_DIR=... [KESU_DATABASE_URL=...] python bench/bench_server.py \
-        --url http://127.0.0.1:8000 --user admin --password ... [--create 2000] [--queries 发霉,包装]
+    KESU_DATA_DIR=... [KESU_DATABASE_URL=...] [KESU_REDIS_URL=...] .venv/bin/python bench/bench_server.py \
+        --url http://127.0.0.1:8100 --user admin --password ... [--create 2000] [--queries 发霉,包装破损]
 
-It prints one line per figure. Nothing here asserts; figures go into the issue note.
+What it measures (one line per figure, then a summary against the targets):
+
+* creation: ``POST /api/v1/cases`` with 1 and 8 concurrent clients (``--clients``), each
+  setting creating ``--create`` cases in total: cases/s and p50/p95/p99 latency. It adds
+  cases to the database (``--create 0`` skips it, e.g. on a 1M dataset that must stay 1M).
+* list: ``GET /api/v1/cases`` (page 1 and page 50) and the console list page ``/cases/``
+  (page 1 and page 50), one client, ``--repeat`` requests each: p50/p95/p99.
+* search: every query of ``--queries`` through the API (``?q=``) and the console page
+  (``/cases/?q=``): latency, and the hit count each returns compared with the true count
+  (``icontains`` on the three searched fields, ``search.contains_all_q``).
+* RSS: the server's processes are found from the port (the gunicorn master listening on it,
+  its workers, and the Celery worker if ``kesu serve`` started both); their RSS is sampled
+  every 0.2 s for the whole run and the peak of each kind is printed.
+* disturbance: CPU time used meanwhile by processes that are not the server, this script or
+  PostgreSQL backends of the benchmark database (other engineers' tests, say) is printed,
+  so that a disturbed run can be recognised and repeated.
+
+Every kind of request is warmed up first (each gunicorn worker imports lazily, connects to
+the database, fills caches); warm-up requests are not timed. Nothing asserts; the figures go
+into bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+TARGETS = {  # from the issue: this 2-core machine, load generator on the same machine
+    "create_rate_8": 200.0,  # cases/s with 8 clients (PostgreSQL)
+    "list_p95_ms": 50.0,  # at 1,000,000 cases
+    "search_p95_ms": 150.0,  # at 1,000,000 cases
+    "web_rss_mb": 200.0,  # a web process
+}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -33,7 +62,7 @@ def pct(values: list[float], p: float) -> float:
 
 def summary(label: str, lat: list[float]) -> str:
     return (f"{label}: n={len(lat)} p50={pct(lat, 50):.1f}ms p95={pct(lat, 95):.1f}ms "
-            f"p99={pct(lat, 99):.1f}ms")
+            f"p99={pct(lat, 99):.1f}ms max={max(lat) * 1000:.1f}ms")
 
 
 def login(client: httpx.Client, user: str, password: str) -> None:
@@ -46,20 +75,23 @@ def login(client: httpx.Client, user: str, password: str) -> None:
         raise SystemExit(f"login as {user} failed ({r.status_code})")
 
 
-def api_token(user: str) -> str:
+def setup_django() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
     django.setup()
+
+
+def api_token(user: str) -> str:
     from kesu.org.actions import do_create_token
     from kesu.org.models import User
 
     return do_create_token(User.objects.get(username=user), name="bench", actor=None)
 
 
-def case_body(i: int) -> dict[str, object]:
+def case_body(i: int, run: str) -> dict[str, object]:
     return {
-        "kind": "complaint", "channel": "api", "title": f"压测客诉 {i}",
+        "kind": "complaint", "channel": "api", "title": f"压测客诉 {run}-{i}",
         "description": f"第{i}箱牛奶包装破损，有两盒漏液，希望换货。",
         "customer": {"name": "压测客户", "phone": f"137{i % 100000000:08d}"},
         "product": {"name": "纯牛奶 250ml", "batch": f"B{i % 97:04d}"},
@@ -67,73 +99,190 @@ def case_body(i: int) -> dict[str, object]:
     }
 
 
-def bench_create(url: str, token: str, clients: int, total: int) -> None:
+def bench_create(url: str, token: str, clients: int, total: int) -> float:
+    """POST ``total`` cases from ``clients`` concurrent clients; returns cases/s."""
+    from kesu.cases.models import Case
+
     lat: list[float] = []
+    errors: list[str] = []
     lock = threading.Lock()
     headers = {"Authorization": f"Bearer {token}"}
-
-    def one(i: int, http: httpx.Client) -> None:
-        t0 = time.perf_counter()
-        r = http.post("/api/v1/cases", json=case_body(i),
-                      headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-        dt = time.perf_counter() - t0
-        if r.status_code != 201:
-            raise SystemExit(f"create failed: {r.status_code} {r.text[:200]}")
-        with lock:
-            lat.append(dt)
-
+    run = uuid.uuid4().hex[:6]
     per = total // clients
+    before = Case.objects.count()
 
-    def run(c: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
+    def client(c: int) -> None:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+            http.get("/api/v1/cases?status=closed&kind=praise")  # connect (keep-alive); not timed
+            barrier.wait()
             for i in range(per):
-                one(c * per + i, http)
+                t0 = time.perf_counter()
+                r = http.post("/api/v1/cases", json=case_body(c * per + i, run),
+                              headers={"Idempotency-Key": uuid.uuid4().hex})
+                dt = time.perf_counter() - t0
+                with lock:
+                    if r.status_code == 201:
+                        lat.append(dt)
+                    else:
+                        errors.append(f"{r.status_code} {r.text[:200]}")
 
-    t0 = time.perf_counter()
+    barrier = threading.Barrier(clients + 1)
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(run, range(clients)))
-    elapsed = time.perf_counter() - t0
-    print(f"create clients={clients}: {len(lat) / elapsed:.0f} cases/s; " + summary("latency", lat))
+        futures = [pool.submit(client, c) for c in range(clients)]
+        barrier.wait()
+        t0 = time.perf_counter()
+        for f in futures:
+            f.result()
+        elapsed = time.perf_counter() - t0
+    created = Case.objects.count() - before
+    rate = len(lat) / elapsed
+    print(f"create clients={clients}: {rate:.0f} cases/s ({len(lat)} in {elapsed:.1f}s; "
+          f"{created} new rows; {len(errors)} errors); " + summary("latency", lat), flush=True)
+    for e in errors[:3]:
+        print(f"  error: {e}")
+    return rate
 
 
-def timed(fn: Callable[[], httpx.Response], n: int) -> list[float]:
+def timed(fn: Callable[[], httpx.Response], n: int, warmup: int = 5) -> tuple[list[float], httpx.Response]:
     lat = []
-    for _ in range(n):
+    r = None
+    for i in range(warmup + n):
         t0 = time.perf_counter()
         r = fn()
-        lat.append(time.perf_counter() - t0)
+        dt = time.perf_counter() - t0
         if r.status_code != 200:
             raise SystemExit(f"request failed: {r.status_code} {r.text[:200]}")
-    return lat
+        if i >= warmup:
+            lat.append(dt)
+    assert r is not None
+    return lat, r
 
 
 def true_count(query: str) -> int:
-    from django.db.models import Q
-
+    from kesu.cases import search
     from kesu.cases.models import Case
 
-    qs = Case.objects.all()
-    for term in query.split():
-        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term)
-                       | Q(customer_name__icontains=term))
-    return qs.count()
+    return Case.objects.filter(search.contains_all_q(search.terms_of(query))).count()
 
 
-class RssSampler(threading.Thread):
-    """Samples the RSS of gunicorn worker processes while the benchmark runs."""
+COUNT_RE = re.compile(r'data-testid="case-count">\s*([\d,]+)')
 
-    def __init__(self) -> None:
+
+def page_count(html: str) -> int | None:
+    m = COUNT_RE.search(html)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of the server's processes; CPU used by processes that are not part of the run."""
+
+    def __init__(self, port: int, db_name: str) -> None:
         super().__init__(daemon=True)
-        self.peak = 0
         self.stop = threading.Event()
+        self.db_name = db_name
+        self.peak: dict[str, int] = {}
+        self.master = find_gunicorn_master(port)
+        serve = self.master.parent()
+        self.serve = serve if serve and "serve" in " ".join(serve.cmdline()) else None
+        self.foreign_cpu = 0.0
+        self.foreign_top: dict[str, float] = {}
+        self._cpu: dict[tuple[int, float], float] = {}
+        self.t0 = time.monotonic()
+        self.t0_wall = time.time()
+
+    def server_processes(self) -> dict[str, list[psutil.Process]]:
+        kinds: dict[str, list[psutil.Process]] = {"gunicorn master": [self.master],
+                                                   "gunicorn worker": self.master.children()}
+        if self.serve is not None:
+            kinds["celery"] = [p for c in self.serve.children() if c.pid != self.master.pid
+                               for p in [c, *c.children(recursive=True)]]
+        return kinds
+
+    def describe(self) -> str:
+        cmd = self.master.cmdline()
+        opt = {k: cmd[cmd.index(k) + 1] for k in ("--workers", "--threads", "--worker-class") if k in cmd}
+        kinds = self.server_processes()
+        return (f"server: gunicorn master pid {self.master.pid}, {len(kinds['gunicorn worker'])} workers, "
+                f"options {opt}; celery processes: {len(kinds.get('celery', []))}")
+
+    def ours(self, p: psutil.Process, mine: set[int]) -> bool:
+        if p.pid in mine:
+            return True
+        cmd = " ".join(p.info["cmdline"] or [])
+        if cmd.startswith("postgres: "):  # "postgres: 15/main: USER DATABASE HOST(PORT) STATE"
+            backend = cmd.split(": ", 2)[-1].split()
+            # a backend of another database is not ours; background processes are shared
+            return len(backend) < 3 or backend[1] == self.db_name
+        return "redis-server" in cmd or "postgres -D" in cmd
+
+    def sample_cpu(self) -> None:
+        mine = {os.getpid(), self.master.pid}
+        if self.serve is not None:
+            mine.add(self.serve.pid)
+        for procs in self.server_processes().values():
+            mine.update(p.pid for p in procs)
+        for p in psutil.process_iter(["name", "cmdline", "cpu_times", "create_time"]):
+            ct = p.info["cpu_times"]
+            if ct is None:
+                continue
+            key = (p.pid, p.info["create_time"])
+            total = ct.user + ct.system
+            prev = self._cpu.get(key)
+            self._cpu[key] = total
+            if prev is None:
+                if p.info["create_time"] < self.t0_wall:
+                    continue  # existed before the run: count from now
+                prev = 0.0
+            delta = total - prev
+            if delta > 0 and not self.ours(p, mine):
+                self.foreign_cpu += delta
+                label = " ".join(p.info["cmdline"] or [p.info["name"] or "?"])[:70]
+                self.foreign_top[label] = self.foreign_top.get(label, 0.0) + delta
 
     def run(self) -> None:
+        self.sample_cpu()
+        n = 0
         while not self.stop.is_set():
-            for p in psutil.process_iter(["cmdline", "memory_info"]):
-                cmd = " ".join(p.info["cmdline"] or [])
-                if "gunicorn" in cmd and p.info["memory_info"]:
-                    self.peak = max(self.peak, p.info["memory_info"].rss)
+            try:
+                for kind, procs in self.server_processes().items():
+                    for p in procs:
+                        try:
+                            self.peak[kind] = max(self.peak.get(kind, 0), p.memory_info().rss)
+                        except psutil.Error:
+                            pass
+                if n % 5 == 0:
+                    self.sample_cpu()
+            except psutil.Error:
+                pass
+            n += 1
             time.sleep(0.2)
+        self.sample_cpu()
+
+    def report(self) -> None:
+        for kind, rss in self.peak.items():
+            print(f"peak RSS of a {kind} process: {rss / 2**20:.0f} MB")
+        wall = time.monotonic() - self.t0
+        print(f"disturbance: other processes used {self.foreign_cpu:.1f} CPU-s in {wall:.0f}s "
+              f"({100 * self.foreign_cpu / wall:.0f}% of one core)")
+        for label, cpu in sorted(self.foreign_top.items(), key=lambda kv: -kv[1])[:5]:
+            if cpu >= 1:
+                print(f"  {cpu:6.1f} CPU-s  {label}")
+
+
+def find_gunicorn_master(port: int) -> psutil.Process:
+    for c in psutil.net_connections(kind="tcp"):
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid:
+            p = psutil.Process(c.pid)
+            while p.parent() is not None and "gunicorn" in " ".join(p.parent().cmdline()):
+                p = p.parent()
+            if "gunicorn" not in " ".join(p.cmdline()):
+                raise SystemExit(f"the process listening on port {port} is not gunicorn: {p.cmdline()}")
+            return p
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
 
 
 def main() -> None:
@@ -143,37 +292,87 @@ def main() -> None:
     ap.add_argument("--password", default=os.environ.get("KESU_ADMIN_PASSWORD", ""))
     ap.add_argument("--create", type=int, default=2000, help="cases to create per client setting (0: skip)")
     ap.add_argument("--clients", default="1,8")
-    ap.add_argument("--repeat", type=int, default=100)
-    ap.add_argument("--queries", default="发霉,包装破损,霉,快递太慢,12315")
+    ap.add_argument("--repeat", type=int, default=100, help="timed requests per list figure")
+    ap.add_argument("--search-repeat", type=int, default=40, help="timed requests per query and interface")
+    ap.add_argument("--queries", default="发霉,包装破损,霉,快递太慢,12315,质量,退款 发霉")
     args = ap.parse_args()
+    if not args.password:
+        raise SystemExit("--password (or KESU_ADMIN_PASSWORD) is needed for the console pages")
 
-    token = api_token(args.user)
-    sampler = RssSampler()
-    sampler.start()
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+
     from kesu.cases.models import Case
 
-    print(f"cases in database: {Case.objects.count()}")
+    token = api_token(args.user)
+    db_name = str(settings.DATABASES["default"]["NAME"])
+    sampler = Sampler(urlsplit(args.url).port or 80, os.path.basename(db_name))
+    print(time.strftime("date: %Y-%m-%d %H:%M:%S %Z"))
+    print(f"machine: {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"database: {connection.vendor} {db_name}; cache: "
+          f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}")
+    print(sampler.describe())
+    print(f"cases in database: {Case.objects.count()}", flush=True)
+    sampler.start()
+    results: dict[str, float] = {}
     if args.create:
         for c in (int(x) for x in args.clients.split(",")):
-            bench_create(args.url, token, c, args.create)
-    with httpx.Client(base_url=args.url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as api:
-        print(summary("list API page 1", timed(lambda: api.get("/api/v1/cases"), args.repeat)))
-        print(summary("list API page 50", timed(lambda: api.get("/api/v1/cases?page=50"), args.repeat)))
+            results[f"create_rate_{c}"] = bench_create(args.url, token, c, args.create)
+        print(f"cases in database after creation: {Case.objects.count()}", flush=True)
+
+    list_p95: list[float] = []
+    search_p95: list[float] = []
+    mismatches: list[str] = []
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=args.url, timeout=60, headers=auth) as api, \
+            httpx.Client(base_url=args.url, timeout=60, follow_redirects=False) as page:
+        login(page, args.user, args.password)
+        for label, fn in [
+            ("list API /api/v1/cases page 1", lambda: api.get("/api/v1/cases")),
+            ("list API /api/v1/cases page 50", lambda: api.get("/api/v1/cases?page=50")),
+            ("list page /cases/ page 1", lambda: page.get("/cases/")),
+            ("list page /cases/ page 50", lambda: page.get("/cases/?page=50")),
+        ]:
+            lat, _ = timed(fn, args.repeat)
+            list_p95.append(pct(lat, 95))
+            print(summary(label, lat), flush=True)
         for q in args.queries.split(","):
-            hits = api.get("/api/v1/cases", params={"q": q}).json()["count"]
-            lat = timed(lambda q=q: api.get("/api/v1/cases", params={"q": q}), max(args.repeat // 2, 10))
             truth = true_count(q)
-            verdict = "OK" if hits == truth else "MISMATCH"
-            print(summary(f"search {q!r} hits={hits} true={truth} {verdict}", lat))
-    if args.password:
-        with httpx.Client(base_url=args.url, timeout=60, follow_redirects=False) as page:
-            login(page, args.user, args.password)
-            print(summary("list page /cases/", timed(lambda: page.get("/cases/"), args.repeat)))
-            lat = timed(lambda: page.get("/cases/?q=发霉"), args.repeat // 2)
-            print(summary("search page /cases/?q=发霉", lat))
+            lat, r = timed(lambda q=q: api.get("/api/v1/cases", params={"q": q}), args.search_repeat, 3)
+            hits = r.json()["count"]
+            ok = hits == truth
+            search_p95.append(pct(lat, 95))
+            print(summary(f"search API q={q!r} hits={hits} true={truth} {'OK' if ok else 'MISMATCH'}", lat),
+                  flush=True)
+            if not ok:
+                mismatches.append(f"API {q}")
+            lat, r = timed(lambda q=q: page.get("/cases/", params={"q": q}), args.search_repeat, 3)
+            hits_page = page_count(r.text)
+            ok = hits_page == truth
+            search_p95.append(pct(lat, 95))
+            print(summary(f"search page q={q!r} hits={hits_page} true={truth} {'OK' if ok else 'MISMATCH'}",
+                          lat), flush=True)
+            if not ok:
+                mismatches.append(f"page {q}")
     sampler.stop.set()
     sampler.join()
-    print(f"peak RSS of a web process: {sampler.peak / 1024 / 1024:.0f} MB")
+    sampler.report()
+
+    print("--- against the targets (list and search targets are for 1,000,000 cases) ---")
+    if "create_rate_8" in results:
+        rate, target = results["create_rate_8"], TARGETS["create_rate_8"]
+        print(f"create 8 clients: {rate:.0f} cases/s (target ≥ {target:.0f} on PostgreSQL): "
+              f"{verdict(rate >= target)}")
+    print(f"list worst p95: {max(list_p95):.0f} ms (target ≤ {TARGETS['list_p95_ms']:.0f}): "
+          f"{verdict(max(list_p95) <= TARGETS['list_p95_ms'])}")
+    print(f"search worst p95: {max(search_p95):.0f} ms (target ≤ {TARGETS['search_p95_ms']:.0f}): "
+          f"{verdict(max(search_p95) <= TARGETS['search_p95_ms'])}; hit counts: "
+          f"{'all equal the true count' if not mismatches else 'MISMATCH ' + ', '.join(mismatches)}")
+    worker = sampler.peak.get("gunicorn worker", 0) / 2**20
+    print(f"web process peak RSS: {worker:.0f} MB (target ≤ {TARGETS['web_rss_mb']:.0f}): "
+          f"{verdict(worker <= TARGETS['web_rss_mb'])}")
 
 
 if __name__ == "__main__":

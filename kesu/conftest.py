@@ -29,6 +29,13 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
                                    "LOCATION": str(tmp_path)}}
 
 
+def english_client(**defaults: Any) -> Client:
+    """A test client that chose English with the language switch (pages default to zh-Hans)."""
+    client = Client(**defaults)
+    client.cookies["kesu_language"] = "en"
+    return client
+
+
 @pytest.fixture
 def org(db: Any) -> dict[str, OrgUnit]:
     """HQ → regions EAST, SOUTH → stores; S-E2 is a franchise."""

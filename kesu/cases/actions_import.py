@@ -250,8 +250,11 @@ def import_file(
     return outcome
 
 
-def do_run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
-    """Run a pending job once; a job already running or finished is returned unchanged."""
+def do_run_import(job_id: int, *, progress: Progress | None = None, language: str = "") -> ImportJob:
+    """Run a pending job once; a job already running or finished is returned unchanged.
+
+    Row messages are written in ``language``, else the uploader's, else the site's.
+    """
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING
     )
@@ -259,7 +262,7 @@ def do_run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob
     if not claimed:
         return job
     actor = job.created_by
-    language = actor.language if actor is not None and actor.language else settings.LANGUAGE_CODE
+    language = language or (actor.language if actor is not None else "") or settings.LANGUAGE_CODE
     with translation.override(language):
         _run(job, actor, progress)
     return job

@@ -48,7 +48,8 @@ def find_customer(phone: str = "", email: str = "") -> Customer | None:
     follow it on the portal with the phone they typed. Such twins are merged later (CU-2).
     """
     if key := phone_key(phone):
-        return Customer.objects.filter(phone_key=key).first()
+        # The excluded blank lets the planner use the partial unique index on phone_key.
+        return Customer.objects.exclude(phone_key="").filter(phone_key=key).first()
     if key := email_key(email):
         return Customer.objects.filter(email_key=key).order_by("pk").first()
     return None

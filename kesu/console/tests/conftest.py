@@ -7,13 +7,14 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from kesu.conftest import english_client
 from kesu.org.models import User
 
 
 @pytest.fixture
 def console() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = english_client()
         client.force_login(user)
         return client
 

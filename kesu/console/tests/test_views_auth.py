@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from kesu.conftest import english_client
 from kesu.core.models import AuditEvent
 
 
 @pytest.mark.django_db
 def test_login_works_and_is_audited(make_user):
     user = make_user("intake_agent", unit="S-E1", password="right-pass-1")
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = english_client()
     r = client.post("/login/", {"username": user.username, "password": "right-pass-1"},
                     REMOTE_ADDR="10.0.0.7", HTTP_USER_AGENT="pytest")
     assert r.status_code == 302 and r["Location"] == "/cases/"
@@ -26,7 +27,7 @@ def test_login_works_and_is_audited(make_user):
 @pytest.mark.django_db
 def test_wrong_password_is_refused_and_audited(make_user):
     user = make_user("intake_agent", password="right-pass-1")
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = english_client()
     r = client.post("/login/", {"username": user.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.8")
     assert r.status_code == 200
     assert b"The user name or password is not correct" in r.content
@@ -40,7 +41,7 @@ def test_wrong_password_is_refused_and_audited(make_user):
 @pytest.mark.django_db
 def test_login_page_keeps_next_and_goes_there(make_user):
     user = make_user("handler", password="right-pass-1")
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = english_client()
     r = client.get("/customers/")
     assert r.status_code == 302 and r["Location"] == "/login/?next=/customers/"
     page = client.get(r["Location"])

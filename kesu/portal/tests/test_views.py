@@ -16,6 +16,7 @@ from django.test import Client
 from kesu.cases import events
 from kesu.cases.actions import Classification, do_classify_case
 from kesu.cases.models import Attachment, Case, CaseEvent, IdempotencyKey
+from kesu.conftest import english_client
 from kesu.customers.actions import CustomerInput
 from kesu.customers.models import Customer
 from kesu.portal.views import rate_limited
@@ -43,7 +44,7 @@ FORM: dict[str, Any] = {
 @pytest.fixture
 def web(org: Any) -> Client:
     cache.clear()
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    return english_client()
 
 
 def without_csrf(body: bytes) -> str:
@@ -319,7 +320,7 @@ def test_track_is_rate_limited_per_address_counting_every_post(web, make_case, s
     assert "Too many attempts from your network. Please wait a while and try again." in (
         blocked.content.decode())
     assert web.get("/portal/track/").status_code == 200
-    other = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.0.0.2")
+    other = english_client(REMOTE_ADDR="10.0.0.2")
     assert other.post("/portal/track/", {"number": case.number, "phone": "13800001111"}).status_code == 302
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -49,7 +50,8 @@ class Command(BaseCommand):
                                       actor=actor, enqueue=False)
         except KesuError as exc:
             raise CommandError(str(exc.message), returncode=USAGE_ERROR) from exc
-        job = do_run_import(job.pk, progress=self._progress)
+        # The messages (also those kept on the job) in the language this command speaks.
+        job = do_run_import(job.pk, progress=self._progress, language=translation.get_language() or "")
         self._report(job, time.monotonic() - started)
 
     def _actor_and_unit(self, username: str, code: str) -> tuple[User | None, OrgUnit]:
