@@ -15,7 +15,7 @@ PROBLEMS = {
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Audit trail: kesu audit verify reports every edited or deleted event row.")
+    help = ("Audit trail: kesu audit verify reports every edited or deleted event row.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
