@@ -160,17 +160,26 @@ def do_create_case(
     unit, category = _validate(data)
     _check_actor_may_create(actor, unit)
     fingerprint = data.fingerprint()
+    scope = idempotency_scope(actor)
+    if idempotency_key and IdempotencyKey.objects.filter(scope=scope, key=idempotency_key[:200]).exists():
+        return _replay(actor, idempotency_key, fingerprint)
+    received_at = data.received_at or timezone.now()
+    # The number is taken in its own short transaction: IN-3 allows gaps, and this way concurrent
+    # intakes do not queue on the month's counter row for the whole intake transaction.
+    # (Inside a caller's transaction this is a savepoint and the lock lasts as long as that.)
+    with transaction.atomic():
+        number = next_case_number(received_at)
     with transaction.atomic():
         key_row = None
         if idempotency_key:
             try:
                 with transaction.atomic():
                     key_row = IdempotencyKey.objects.create(
-                        scope=idempotency_scope(actor), key=idempotency_key[:200], request_hash=fingerprint
+                        scope=scope, key=idempotency_key[:200], request_hash=fingerprint
                     )
             except IntegrityError:
                 return _replay(actor, idempotency_key, fingerprint)
-        case = _insert_case(data, unit, category, actor)
+        case = _insert_case(data, unit, category, actor, number=number, received_at=received_at)
         if key_row is not None:
             IdempotencyKey.objects.filter(pk=key_row.pk).update(case=case)
     return IntakeResult(case=case, created=True)
@@ -186,8 +195,10 @@ def _replay(actor: User | None, key: str, fingerprint: str) -> IntakeResult:
     return IntakeResult(case=row.case, created=False)
 
 
-def _insert_case(data: NewCase, unit: OrgUnit, category: Category | None, actor: User | None) -> Case:
-    received_at = data.received_at or timezone.now()
+def _insert_case(
+    data: NewCase, unit: OrgUnit, category: Category | None, actor: User | None, *,
+    number: str, received_at: datetime,
+) -> Case:
     customer = do_find_or_create_customer(data.customer, org_unit=unit)
     p, c = data.product, data.classification
     values: dict[str, Any] = {
@@ -202,7 +213,7 @@ def _insert_case(data: NewCase, unit: OrgUnit, category: Category | None, actor:
     }
     missing = missing_fields(data.kind, values)
     case = Case.objects.create(
-        number=next_case_number(received_at),
+        number=number,
         received_at=received_at,
         channel=data.channel,
         kind=data.kind,
