@@ -99,7 +99,7 @@ def case_body(i: int, run: str) -> dict[str, object]:
     }
 
 
-def bench_create(url: str, token: str, clients: int, total: int) -> float:
+def bench_create(url: str, token: str, clients: int, total: int, sampler: Sampler) -> float:
     """POST ``total`` cases from ``clients`` concurrent clients; returns cases/s."""
     from kesu.cases.models import Case
 
@@ -131,15 +131,24 @@ def bench_create(url: str, token: str, clients: int, total: int) -> float:
         futures = [pool.submit(client, c) for c in range(clients)]
         barrier.wait()
         t0 = time.perf_counter()
+        cpu0 = sampler.sample_cpu()
         for f in futures:
             f.result()
         elapsed = time.perf_counter() - t0
+        cpu1 = sampler.sample_cpu()
     created = Case.objects.count() - before
     rate = len(lat) / elapsed
     print(f"create clients={clients}: {rate:.0f} cases/s ({len(lat)} in {elapsed:.1f}s; "
           f"{created} new rows; {len(errors)} errors); " + summary("latency", lat), flush=True)
     for e in errors[:3]:
         print(f"  error: {e}")
+    # where the CPU went, per case: with every core busy, cores / (total ms per case) bounds the rate
+    ms = {k: (cpu1.get(k, 0.0) - cpu0.get(k, 0.0)) / max(len(lat), 1) * 1000 for k in cpu1}
+    busy = sum(ms.values())
+    parts = [f"{k} {v:.1f} ms" for k, v in sorted(ms.items(), key=lambda kv: -kv[1])]
+    print("  CPU per case: " + ", ".join(parts)
+          + f"; total {busy:.1f} ms → at most {1000 * (os.cpu_count() or 1) / busy:.0f} cases/s on "
+          f"{os.cpu_count()} cores; CPU use {busy * len(lat) / 1000 / elapsed:.2f} cores", flush=True)
     return rate
 
 
@@ -184,7 +193,8 @@ class Sampler(threading.Thread):
         self.master = find_gunicorn_master(port)
         serve = self.master.parent()
         self.serve = serve if serve and "serve" in " ".join(serve.cmdline()) else None
-        self.foreign_cpu = 0.0
+        self.cpu: dict[str, float] = {}
+        self.lock = threading.Lock()
         self.foreign_top: dict[str, float] = {}
         self._cpu: dict[tuple[int, float], float] = {}
         self.t0 = time.monotonic()
@@ -205,39 +215,56 @@ class Sampler(threading.Thread):
         return (f"server: gunicorn master pid {self.master.pid}, {len(kinds['gunicorn worker'])} workers, "
                 f"options {opt}; celery processes: {len(kinds.get('celery', []))}")
 
-    def ours(self, p: psutil.Process, mine: set[int]) -> bool:
-        if p.pid in mine:
-            return True
+    def role(self, p: psutil.Process, web: set[int], celery: set[int]) -> str:
+        """Whose CPU this is: web, celery, db (backends of the benchmark database), bench, other."""
+        if p.pid in web:
+            return "web"
+        if p.pid in celery:
+            return "celery"
+        if p.pid == os.getpid():
+            return "bench"
         cmd = " ".join(p.info["cmdline"] or [])
         if cmd.startswith("postgres: "):  # "postgres: 15/main: USER DATABASE HOST(PORT) STATE"
             backend = cmd.split(": ", 2)[-1].split()
-            # a backend of another database is not ours; background processes are shared
-            return len(backend) < 3 or backend[1] == self.db_name
-        return "redis-server" in cmd or "postgres -D" in cmd
+            if backend[:3] == ["parallel", "worker", "for"]:  # "parallel worker for PID N"
+                try:
+                    leader = " ".join(psutil.Process(int(backend[-1])).cmdline())
+                except (psutil.Error, ValueError):
+                    return "other"
+                backend = leader.split(": ", 2)[-1].split()
+            # a backend of another database is someone else's; background processes are shared
+            return "db" if len(backend) < 3 or backend[1] == self.db_name else "other"
+        if "redis-server" in cmd or "postgres -D" in cmd:
+            return "db"
+        return "other"
 
-    def sample_cpu(self) -> None:
-        mine = {os.getpid(), self.master.pid}
-        if self.serve is not None:
-            mine.add(self.serve.pid)
-        for procs in self.server_processes().values():
-            mine.update(p.pid for p in procs)
-        for p in psutil.process_iter(["name", "cmdline", "cpu_times", "create_time"]):
-            ct = p.info["cpu_times"]
-            if ct is None:
-                continue
-            key = (p.pid, p.info["create_time"])
-            total = ct.user + ct.system
-            prev = self._cpu.get(key)
-            self._cpu[key] = total
-            if prev is None:
-                if p.info["create_time"] < self.t0_wall:
-                    continue  # existed before the run: count from now
-                prev = 0.0
-            delta = total - prev
-            if delta > 0 and not self.ours(p, mine):
-                self.foreign_cpu += delta
-                label = " ".join(p.info["cmdline"] or [p.info["name"] or "?"])[:70]
-                self.foreign_top[label] = self.foreign_top.get(label, 0.0) + delta
+    def sample_cpu(self) -> dict[str, float]:
+        """Add the CPU used since the last call to each role; returns the totals so far."""
+        with self.lock:
+            kinds = self.server_processes()
+            web = {p.pid for p in kinds["gunicorn master"] + kinds["gunicorn worker"]}
+            celery = {p.pid for p in kinds.get("celery", [])} | ({self.serve.pid} if self.serve else set())
+            for p in psutil.process_iter(["name", "cmdline", "cpu_times", "create_time"]):
+                ct = p.info["cpu_times"]
+                if ct is None:
+                    continue
+                key = (p.pid, p.info["create_time"])
+                total = ct.user + ct.system
+                prev = self._cpu.get(key)
+                self._cpu[key] = total
+                if prev is None:
+                    if p.info["create_time"] < self.t0_wall:
+                        continue  # existed before the run: count from now
+                    prev = 0.0
+                delta = total - prev
+                if delta <= 0:
+                    continue
+                role = self.role(p, web, celery)
+                self.cpu[role] = self.cpu.get(role, 0.0) + delta
+                if role == "other":
+                    label = " ".join(p.info["cmdline"] or [p.info["name"] or "?"])[:70]
+                    self.foreign_top[label] = self.foreign_top.get(label, 0.0) + delta
+            return dict(self.cpu)
 
     def run(self) -> None:
         self.sample_cpu()
@@ -262,8 +289,9 @@ class Sampler(threading.Thread):
         for kind, rss in self.peak.items():
             print(f"peak RSS of a {kind} process: {rss / 2**20:.0f} MB")
         wall = time.monotonic() - self.t0
-        print(f"disturbance: other processes used {self.foreign_cpu:.1f} CPU-s in {wall:.0f}s "
-              f"({100 * self.foreign_cpu / wall:.0f}% of one core)")
+        other = self.cpu.get("other", 0.0)
+        print(f"disturbance: other processes used {other:.1f} CPU-s in {wall:.0f}s "
+              f"({100 * other / wall:.0f}% of one core)")
         for label, cpu in sorted(self.foreign_top.items(), key=lambda kv: -kv[1])[:5]:
             if cpu >= 1:
                 print(f"  {cpu:6.1f} CPU-s  {label}")
@@ -319,7 +347,7 @@ def main() -> None:
     results: dict[str, float] = {}
     if args.create:
         for c in (int(x) for x in args.clients.split(",")):
-            results[f"create_rate_{c}"] = bench_create(args.url, token, c, args.create)
+            results[f"create_rate_{c}"] = bench_create(args.url, token, c, args.create, sampler)
         print(f"cases in database after creation: {Case.objects.count()}", flush=True)
 
     list_p95: list[float] = []
@@ -340,7 +368,14 @@ def main() -> None:
             print(summary(label, lat), flush=True)
         for q in args.queries.split(","):
             truth = true_count(q)
-            lat, r = timed(lambda q=q: api.get("/api/v1/cases", params={"q": q}), args.search_repeat, 3)
+
+            def api_search(q: str = q) -> httpx.Response:
+                return api.get("/api/v1/cases", params={"q": q})
+
+            def page_search(q: str = q) -> httpx.Response:
+                return page.get("/cases/", params={"q": q})
+
+            lat, r = timed(api_search, args.search_repeat, 3)
             hits = r.json()["count"]
             ok = hits == truth
             search_p95.append(pct(lat, 95))
@@ -348,7 +383,7 @@ def main() -> None:
                   flush=True)
             if not ok:
                 mismatches.append(f"API {q}")
-            lat, r = timed(lambda q=q: page.get("/cases/", params={"q": q}), args.search_repeat, 3)
+            lat, r = timed(page_search, args.search_repeat, 3)
             hits_page = page_count(r.text)
             ok = hits_page == truth
             search_p95.append(pct(lat, 95))

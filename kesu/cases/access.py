@@ -9,7 +9,7 @@ from kesu.cases.models import Case, ImportJob
 from kesu.core.errors import NotFound
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
-from kesu.org.scope import scope_filter
+from kesu.org.scope import scope_filter, visible_unit_ids
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -43,3 +43,14 @@ def access_import_job(user: User, pk: int) -> ImportJob:
     if job is None:
         raise NotFound(_("No import with this number was found."))
     return job
+
+
+def ensure_visible(user: User, case: Case) -> Case:
+    """Re-check after a write that the actor may still see ``case``, without reading it again.
+
+    Same rule as ``cases_visible_to`` (role may view, unit in scope); raises the same 404.
+    """
+    ids = visible_unit_ids(user)
+    if not has_cap(user.role, Cap.CASE_VIEW) or (ids is not None and case.org_unit_id not in ids):
+        raise NotFound(_("No case with this number was found."))
+    return case

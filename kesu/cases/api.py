@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Schema, Status
 
-from kesu.cases.access import access_case
+from kesu.cases.access import access_case, ensure_visible
 from kesu.cases.actions import Classification, NewCase, ProductInput, do_classify_case, do_create_case
 from kesu.cases.presenters import case_dict
 from kesu.cases.queries import CaseFilter, case_list
@@ -42,7 +42,7 @@ def create_case(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status:
     result = do_create_case(new_case_from(payload), actor=request.user, idempotency_key=idempotency_key)  # type: ignore[arg-type]
-    case = access_case(request.user, result.case.number)  # type: ignore[arg-type]
+    case = ensure_visible(request.user, result.case)  # type: ignore[arg-type]
     return Status(201 if result.created else 200, case_dict(case, request.user, with_attachments=True))  # type: ignore[arg-type]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from kesu.cases.models import Case
@@ -22,8 +23,9 @@ def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> di
         "channel": case.channel,
         "title": case.title,
         "description": case.description,
-        "received_at": case.received_at,
-        "created_at": case.created_at,
+        # UTC whatever offset the object carries, so a fresh and a re-read case answer alike.
+        "received_at": case.received_at.astimezone(UTC),
+        "created_at": case.created_at.astimezone(UTC),
         "customer": {
             "id": cust.pk if cust else None,
             "name": case.customer_name,
