@@ -26,6 +26,7 @@ from kesu.cases.models import Attachment, Case, Category, IdempotencyKey
 from kesu.cases.numbering import next_case_number
 from kesu.core.errors import Conflict, Forbidden, ValidationFailed
 from kesu.customers.actions import CustomerInput, do_find_or_create_customer
+from kesu.customers.models import Customer
 from kesu.org.models import OrgUnit, User
 from kesu.org.roles import Cap, has_cap
 from kesu.org.scope import visible_unit_ids
@@ -195,52 +196,59 @@ def _replay(actor: User | None, key: str, fingerprint: str) -> IntakeResult:
     return IntakeResult(case=row.case, created=False)
 
 
+def case_row_values(
+    data: NewCase, *, number: str, received_at: datetime, unit: OrgUnit, customer: Customer | None,
+    category: Category | None, actor: User | None,
+) -> dict[str, Any]:
+    """The field values of a new case: the one definition that intake and bulk import share."""
+    p, c = data.product, data.classification
+    title = data.title.strip() or _default_title(data.description)
+    demands = list(dict.fromkeys(data.demands))
+    missing = missing_fields(data.kind, {
+        "title": title, "description": data.description,
+        "customer_phone": data.customer.phone.strip(), "customer_email": data.customer.email.strip(),
+        "product_name": p.name.strip(), "demands": demands,
+    })
+    return {
+        "number": number,
+        "received_at": received_at,
+        "channel": data.channel,
+        "kind": data.kind,
+        "status": Status.AWAITING_INFO if missing else Status.NEW,
+        "title": title,
+        "description": data.description,
+        "emotion": data.emotion,
+        "demands": demands,
+        "customer": customer,
+        "customer_name": data.customer.name.strip(),
+        "product_name": p.name.strip(),
+        "product_model": p.model.strip(),
+        "product_batch": p.batch.strip(),
+        "product_serial": p.serial.strip(),
+        "delivered_on": p.delivered_on,
+        "quantity": p.quantity,
+        "defective_quantity": p.defective_quantity,
+        "order_ref": data.order_ref.strip(),
+        "org_unit": unit,
+        "intake_by": actor,
+        "category": category,
+        "validity": c.validity,
+        "severity": c.severity,
+        "priority": c.priority,
+        "missing_fields": missing,
+        "tracking_token": secrets.token_urlsafe(32),
+    }
+
+
 def _insert_case(
     data: NewCase, unit: OrgUnit, category: Category | None, actor: User | None, *,
     number: str, received_at: datetime,
 ) -> Case:
     customer = do_find_or_create_customer(data.customer, org_unit=unit)
-    p, c = data.product, data.classification
-    values: dict[str, Any] = {
-        "title": data.title.strip() or _default_title(data.description),
-        "description": data.description,
-        "customer_name": data.customer.name.strip(),
-        "customer_phone": data.customer.phone.strip(),
-        "customer_email": data.customer.email.strip(),
-        "product_name": p.name.strip(),
-        "product_batch": p.batch.strip(),
-        "demands": list(dict.fromkeys(data.demands)),
-    }
-    missing = missing_fields(data.kind, values)
-    case = Case.objects.create(
-        number=number,
-        received_at=received_at,
-        channel=data.channel,
-        kind=data.kind,
-        status=Status.AWAITING_INFO if missing else Status.NEW,
-        title=values["title"],
-        description=data.description,
-        emotion=data.emotion,
-        demands=values["demands"],
-        customer=customer,
-        customer_name=values["customer_name"],
-        product_name=values["product_name"],
-        product_model=p.model.strip(),
-        product_batch=values["product_batch"],
-        product_serial=p.serial.strip(),
-        delivered_on=p.delivered_on,
-        quantity=p.quantity,
-        defective_quantity=p.defective_quantity,
-        order_ref=data.order_ref.strip(),
-        org_unit=unit,
-        intake_by=actor,
-        category=category,
-        validity=c.validity,
-        severity=c.severity,
-        priority=c.priority,
-        missing_fields=missing,
-        tracking_token=secrets.token_urlsafe(32),
-    )
+    case = Case.objects.create(**case_row_values(
+        data, number=number, received_at=received_at, unit=unit, customer=customer,
+        category=category, actor=actor,
+    ))
     events.append(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
     for checked in data.attachments:
         _store_attachment(case, checked, actor)

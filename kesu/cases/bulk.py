@@ -14,7 +14,6 @@ the API are indistinguishable.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -30,9 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.cases import search
-from kesu.cases.actions import CLOCK_SKEW, NewCase, _check_choice, _default_title, case_snapshot
-from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Status, Validity
-from kesu.cases.completeness import missing_fields
+from kesu.cases.actions import CLOCK_SKEW, NewCase, _check_choice, case_row_values, case_snapshot
+from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Validity
 from kesu.cases.events import EventType, event_payload
 from kesu.cases.models import Case, CaseEvent, Category
 from kesu.cases.numbering import period_of, reserve_case_numbers
@@ -379,48 +377,11 @@ def _case_from(
     lookups: Lookups, actor: User | None,
 ) -> Case:
     """The row ``kesu.cases.actions._insert_case`` would insert, not yet saved."""
-    p, c = data.product, data.classification
-    values: dict[str, Any] = {
-        "title": data.title.strip() or _default_title(data.description),
-        "description": data.description,
-        "customer_name": data.customer.name.strip(),
-        "customer_phone": data.customer.phone.strip(),
-        "customer_email": data.customer.email.strip(),
-        "product_name": p.name.strip(),
-        "product_batch": p.batch.strip(),
-        "demands": list(dict.fromkeys(data.demands)),
-    }
-    missing = missing_fields(data.kind, values)
-    return _new(
-        Case,
-        number=number,
-        received_at=received_at,
-        channel=data.channel,
-        kind=data.kind,
-        status=Status.AWAITING_INFO if missing else Status.NEW,
-        title=values["title"],
-        description=data.description,
-        emotion=data.emotion,
-        demands=values["demands"],
-        customer=customer,
-        customer_name=values["customer_name"],
-        product_name=values["product_name"],
-        product_model=p.model.strip(),
-        product_batch=values["product_batch"],
-        product_serial=p.serial.strip(),
-        delivered_on=p.delivered_on,
-        quantity=p.quantity,
-        defective_quantity=p.defective_quantity,
-        order_ref=data.order_ref.strip(),
-        org_unit=unit,
-        intake_by=actor,
-        category=lookups.categories[c.category] if c.category else None,
-        validity=c.validity,
-        severity=c.severity,
-        priority=c.priority,
-        missing_fields=missing,
-        tracking_token=secrets.token_urlsafe(32),
-    )
+    c = data.classification
+    return _new(Case, **case_row_values(
+        data, number=number, received_at=received_at, unit=unit, customer=customer,
+        category=lookups.categories[c.category] if c.category else None, actor=actor,
+    ))
 
 
 # --- inserting ----------------------------------------------------------------------------------
