@@ -29,8 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.cases import search
-from kesu.cases.actions import CLOCK_SKEW, NewCase, _check_choice, case_row_values, case_snapshot
-from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Validity
+from kesu.cases.actions import NewCase, case_row_values, case_snapshot, field_errors
 from kesu.cases.events import EventType, event_payload
 from kesu.cases.models import Case, CaseEvent, Category
 from kesu.cases.numbering import period_of, reserve_case_numbers
@@ -47,9 +46,6 @@ CUSTOMER_RETRIES = 3
 #: SQLite page cache while a bulk import runs (KiB): each row touches some twenty indexes, whose
 #: pages should stay in memory rather than be re-read and re-written for every batch.
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
-_KINDS, _CHANNELS, _DEMANDS = frozenset(Kind.values), frozenset(Channel.values), frozenset(Demand.values)
-_EMOTIONS, _VALIDITIES = frozenset(Emotion.values), frozenset(Validity.values)
-_SEVERITIES, _PRIORITIES = frozenset(Severity.values), frozenset(Priority.values)
 
 
 @dataclass
@@ -118,38 +114,8 @@ def check_actor_may_import(actor: User | None) -> None:
 
 def validate_row(data: NewCase, lookups: Lookups, scope: set[int] | None) -> dict[str, list[str]]:
     """The errors ``do_create_case`` would report for ``data``, keyed like its ``fields``."""
-    errors: dict[str, list[str]] = {}
-    # Set lookups first: ``TextChoices.values`` builds a list on every call.
-    if data.kind not in _KINDS:
-        _check_choice(errors, "kind", data.kind or "-", Kind.values)
-    if data.channel not in _CHANNELS:
-        _check_choice(errors, "channel", data.channel or "-", Channel.values)
-    if not data.description.strip():
-        errors.setdefault("description", []).append(_("Please describe the problem."))
-    if len(data.title) > 200:
-        errors.setdefault("title", []).append(_("At most 200 characters."))
-    for demand in data.demands:
-        if demand not in _DEMANDS:
-            _check_choice(errors, "demands", demand, Demand.values)
+    errors = field_errors(data)
     c = data.classification
-    for name, value, allowed, choices in (
-        ("emotion", data.emotion, _EMOTIONS, Emotion), ("validity", c.validity, _VALIDITIES, Validity),
-        ("severity", c.severity, _SEVERITIES, Severity), ("priority", c.priority, _PRIORITIES, Priority),
-    ):
-        if value and value not in allowed:
-            _check_choice(errors, name, value, choices.values)
-    p = data.product
-    if p.quantity is not None and p.quantity < 0:
-        errors.setdefault("product.quantity", []).append(_("Must not be negative."))
-    if p.defective_quantity is not None and p.quantity is not None and p.defective_quantity > p.quantity:
-        errors.setdefault("product.defective_quantity", []).append(
-            _("The defective quantity cannot exceed the quantity.")
-        )
-    if data.received_at is not None:
-        if timezone.is_naive(data.received_at):
-            errors.setdefault("received_at", []).append(_("Give a time zone, e.g. +08:00."))
-        elif data.received_at > timezone.now() + CLOCK_SKEW:
-            errors.setdefault("received_at", []).append(_("The time of receipt is in the future."))
     unit = lookups.units.get(data.org_unit)
     if unit is None:
         errors.setdefault("org_unit", []).append(_("No org unit has this code."))
