@@ -54,10 +54,11 @@ def org(db: Any) -> dict[str, OrgUnit]:
 def make_user(org: dict[str, OrgUnit]) -> Callable[..., User]:
     counter = {"n": 0}
 
-    def make(role: str = "intake_agent", unit: str = "HQ", password: str = "pass-1234") -> User:
+    def make(role: str = "intake_agent", unit: str = "HQ", password: str = "pass-1234",
+             department: str | None = None) -> User:
         counter["n"] += 1
         return do_create_user(NewUser(username=f"{role}{counter['n']}", role=role, org_unit_code=unit,
-                                      password=password), actor=None)
+                                      password=password, department_code=department), actor=None)
 
     return make
 

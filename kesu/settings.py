@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "kesu.org",
     "kesu.customers",
     "kesu.cases",
+    "kesu.sla",
+    "kesu.notify",
+    "kesu.mailin",
+    "kesu.triage",
     "kesu.console",
     "kesu.portal",
 ]
@@ -163,6 +167,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Worker health for `kesu status` (kesu/core/tasks.py).
     "worker-heartbeat": {"task": "kesu.core.tasks.worker_heartbeat", "schedule": 60.0},
+    # Notifications waiting for (re)delivery (kesu/notify/tasks.py).
+    "notify-deliver-due": {"task": "kesu.notify.tasks.deliver_due", "schedule": 30.0},
+    # SLA warnings, breaches and escalation (kesu/sla/tasks.py).
+    "sla-sweep": {"task": "kesu.sla.tasks.sweep", "schedule": 60.0},
+    # E-mail intake (kesu/mailin/tasks.py); a no-op without active IMAP mailboxes.
+    "mailin-poll": {"task": "kesu.mailin.tasks.poll_mailboxes", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- files ------------------------------------------------------------------------------
@@ -234,6 +244,18 @@ EMAIL_BACKEND = _env("KESU_EMAIL_BACKEND", "django.core.mail.backends.smtp.Email
 EMAIL_HOST = _env("KESU_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("KESU_SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = _env("KESU_FROM_EMAIL", "kesu@localhost")
+EMAIL_HOST_USER = _env("KESU_SMTP_USER")
+EMAIL_HOST_PASSWORD = _env("KESU_SMTP_PASSWORD")
+EMAIL_USE_TLS = _env_bool("KESU_SMTP_STARTTLS")
+EMAIL_USE_SSL = _env_bool("KESU_SMTP_SSL")
+EMAIL_TIMEOUT = int(_env("KESU_SMTP_TIMEOUT", "10"))
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+# Embedded profile without an SMTP server: mails are written to files in the data directory.
+if not _env("KESU_SMTP_HOST") and not _env("KESU_EMAIL_BACKEND"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+KESU_BASE_URL = _env("KESU_BASE_URL", "http://127.0.0.1:8000")
+NOTIFY_MAX_ATTEMPTS = int(_env("KESU_NOTIFY_MAX_ATTEMPTS", "8"))
+NOTIFY_HTTP_TIMEOUT = float(_env("KESU_NOTIFY_HTTP_TIMEOUT", "5"))
 
 LOGGING = {
     "version": 1,

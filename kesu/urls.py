@@ -10,6 +10,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("portal/", include("kesu.portal.urls")),
+    path("sla/", include("kesu.sla.urls")),
+    path("notifications/", include("kesu.notify.urls")),
+    path("triage/", include("kesu.triage.urls")),
+    path("mailin/", include("kesu.mailin.urls")),
     path("", include("kesu.console.urls")),
 ]
 

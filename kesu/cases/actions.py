@@ -21,6 +21,7 @@ from kesu.cases import events, search
 from kesu.cases.attachments import CheckedFile, as_django_file
 from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Status, Validity
 from kesu.cases.completeness import missing_fields
+from kesu.cases.effects import after_change
 from kesu.cases.events import EventType
 from kesu.cases.models import Attachment, Case, Category, IdempotencyKey
 from kesu.cases.numbering import next_case_number
@@ -272,8 +273,9 @@ def _insert_case(
     ))
     events.append(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
     for checked in data.attachments:
-        _store_attachment(case, checked, actor)
+        store_attachment(case, checked, actor)
     search.index_case(case)
+    after_change(case, at=timezone.now(), trigger="created")
     return case
 
 
@@ -308,7 +310,7 @@ def case_snapshot(case: Case) -> dict[str, Any]:
     }
 
 
-def _store_attachment(case: Case, checked: CheckedFile, actor: User | None) -> Attachment | None:
+def store_attachment(case: Case, checked: CheckedFile, actor: User | None) -> Attachment | None:
     if Attachment.objects.filter(case=case, sha256=checked.sha256).exists():
         return None  # the same file twice on one case is kept once
     attachment = Attachment(
@@ -328,7 +330,7 @@ def do_add_attachment(case: Case, checked: CheckedFile, *, actor: User) -> Attac
     if not has_cap(actor.role, Cap.CASE_ATTACH):
         raise Forbidden(_("Your role may not add attachments."))
     with transaction.atomic():
-        return _store_attachment(case, checked, actor)
+        return store_attachment(case, checked, actor)
 
 
 def do_classify_case(case: Case, classification: Classification, *, actor: User) -> Case:
@@ -365,4 +367,5 @@ def do_classify_case(case: Case, classification: Classification, *, actor: User)
         events.append(locked, EventType.CLASSIFIED, actor=actor, data={
             "old": {k: old[k] for k in changed}, "new": {k: new[k] for k in changed},
         })
+        after_change(locked, at=timezone.now(), trigger="classified")
     return locked

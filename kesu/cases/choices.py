@@ -34,10 +34,52 @@ CONSOLE_CHANNELS = [Channel.PHONE, Channel.WALK_IN, Channel.LETTER, Channel.FAX]
 
 
 class Status(models.TextChoices):
-    """The workflow issue adds the remaining states of WF-1; these two exist from intake."""
+    """The states of WF-1. The allowed moves between them are one table: ``kesu/cases/workflow.py``."""
 
     NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Assigned")
+    INVESTIGATING = "investigating", _("Investigating")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    SOLUTION_APPROVED = "solution_approved", _("Solution approved")
+    IMPLEMENTING = "implementing", _("Implementing")
+    REPLIED = "replied", _("Replied to customer")
+    CALLBACK = "callback", _("Callback")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
     AWAITING_INFO = "awaiting_info", _("Awaiting information")
+    REJECTED = "rejected", _("Rejected (not established)")
+    REOPENED = "reopened", _("Reopened")
+    ESCALATED = "escalated", _("Escalated")
+
+
+#: States in which nothing more is expected of staff; SLA clocks stop, lists of open cases skip them.
+FINISHED_STATUSES = frozenset({Status.CLOSED, Status.ARCHIVED, Status.REJECTED})
+
+
+class MessageKind(models.TextChoices):
+    """Entries of the communication log (WF-5)."""
+
+    REPLY = "reply", _("Reply to the customer")
+    NOTE = "note", _("Internal note")
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+
+
+class MessageDirection(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
+    INTERNAL = "internal", _("Internal")
+
+
+class AssignmentMethod(models.TextChoices):
+    """How a case found its owner (WF-2)."""
+
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_OPEN = "least_open", _("Fewest open cases")
+    MANUAL = "manual", _("Chosen by hand")
 
 
 class Demand(models.TextChoices):

@@ -25,6 +25,8 @@ class EventType:
     CLASSIFIED = "case.classified"
     ATTACHMENT_ADDED = "case.attachment_added"
     STATUS_CHANGED = "case.status_changed"
+    ASSIGNED = "case.assigned"
+    MESSAGE_ADDED = "case.message_added"
     VIEWED_CONTACT = "case.contact_viewed"
 
 

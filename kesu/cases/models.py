@@ -6,8 +6,20 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kesu.cases.choices import Channel, Emotion, Kind, Priority, Severity, Status, Validity
+from kesu.cases.choices import (
+    AssignmentMethod,
+    Channel,
+    Emotion,
+    Kind,
+    MessageDirection,
+    MessageKind,
+    Priority,
+    Severity,
+    Status,
+    Validity,
+)
 from kesu.core.models import AppendOnlyModel
+from kesu.org.choices import Role
 
 
 class Category(models.Model):
@@ -77,10 +89,27 @@ class Case(models.Model):
     org_unit = models.ForeignKey(
         "org.OrgUnit", on_delete=models.PROTECT, related_name="cases", verbose_name=_("org unit")
     )
+    # 首问负责制: whoever took the case first owns the conversation with the customer (WF-2).
     intake_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="intake_cases", verbose_name=_("first responder"),
     )
+    # Who works on the case now, in which department, and who coordinates across departments.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="owned_cases", verbose_name=_("owner"),
+    )
+    department = models.ForeignKey(
+        "org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        verbose_name=_("responsible department"),
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="coordinated_cases", verbose_name=_("coordinator"),
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # The working state a case returns to when it leaves "awaiting information" or "escalated".
+    resume_status = models.CharField(max_length=30, choices=Status.choices, blank=True, editable=False)
 
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
@@ -107,6 +136,8 @@ class Case(models.Model):
             models.Index(fields=["status", "-received_at"], name="case_status_recent_idx"),
             models.Index(fields=["kind", "-received_at"], name="case_kind_recent_idx"),
             models.Index(fields=["channel", "-received_at"], name="case_channel_recent_idx"),
+            models.Index(fields=["owner", "status"], name="case_owner_status_idx"),
+            models.Index(fields=["department", "status"], name="case_department_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +150,10 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    # Set when the file came with an entry of the communication log (an e-mail, a letter).
+    message = models.ForeignKey(
+        "CaseMessage", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
@@ -139,6 +174,111 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseMessage(models.Model):
+    """One entry of the communication log (WF-5): a reply, an internal note, a call, a visit, an e-mail."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    direction = models.CharField(_("direction"), max_length=20, choices=MessageDirection.choices)
+    visible_to_customer = models.BooleanField(_("visible to the customer"), default=False)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("content"))
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    # A Message-ID or another channel's id: a redelivered message is recorded once.
+    external_id = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "external_id"], condition=~models.Q(external_id=""),
+                name="case_message_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.occurred_at:%Y-%m-%d}"
+
+
+class RoutingRule(models.Model):
+    """Policy (WF-2): cases that match go to a department; within it, round robin or least loaded.
+
+    Rules are tried in ``position`` order; an empty criterion matches anything.
+    """
+
+    Method = AssignmentMethod
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.IntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("category (with its sub-categories)"),
+    )
+    product_contains = models.CharField(_("product name contains"), max_length=120, blank=True)
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("org unit (with the units below it)"),
+    )
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.PROTECT, related_name="routing_rules",
+        verbose_name=_("responsible department"),
+    )
+    method = models.CharField(
+        _("assignment within the department"), max_length=20,
+        choices=[(m.value, m.label) for m in (AssignmentMethod.ROUND_ROBIN, AssignmentMethod.LEAST_OPEN)],
+        default=AssignmentMethod.LEAST_OPEN,
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentCursor(models.Model):
+    """When each member of a department last received a case: the round-robin order (WF-2)."""
+
+    department = models.ForeignKey("org.Department", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_assigned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "user"], name="assignment_cursor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}/{self.user_id}"
+
+
+class AuthorityLimit(models.Model):
+    """Policy (WF-3): the most severe case a role may approve, close or reject on its own."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, unique=True)
+    max_severity = models.CharField(_("highest severity"), max_length=20, choices=Severity.choices)
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("authority limit")
+        verbose_name_plural = _("authority limits")
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.max_severity}"
 
 
 class CaseEvent(AppendOnlyModel):

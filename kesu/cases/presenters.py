@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from kesu.cases.models import Case
+from django.utils import timezone
+
+from kesu.cases.models import Case, CaseMessage
+from kesu.cases.workflow import allowed_targets
 from kesu.org.masking import contact_for
 from kesu.org.models import User
+from kesu.sla.queries import clock_views
 
 
 def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> dict[str, Any]:
+    """The case as the API shows it; ``with_attachments`` (the detail view) adds files and workflow."""
     cust = case.customer
     contact = contact_for(
         viewer, phone=cust.phone if cust else "", email=cust.email if cust else "",
@@ -50,10 +55,30 @@ def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> di
         "severity": case.severity,
         "priority": case.priority,
         "missing_fields": case.missing_fields,
+        "owner": case.owner.username if case.owner_id and case.owner else None,
+        "department": case.department.code if case.department_id and case.department else None,
+        "coordinator": case.coordinator.username if case.coordinator_id and case.coordinator else None,
+        "first_responder": case.intake_by.username if case.intake_by_id and case.intake_by else None,
     }
     if with_attachments:
         data["attachments"] = [
             {"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in case.attachments.all()
         ]
+        data["allowed_transitions"] = allowed_targets(case.status, viewer.role, case.resume_status)
+        data["clocks"] = [
+            {"name": c.code, "label": str(c.name), "due_at": c.due_at.astimezone(UTC) if c.due_at else None,
+             "state": c.state, "remaining_working_minutes": round(c.remaining_minutes)}
+            for c in clock_views(case, now=timezone.now())
+        ]
     return data
+
+
+def message_dict(message: CaseMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk, "kind": message.kind, "direction": message.direction,
+        "visible_to_customer": message.visible_to_customer, "subject": message.subject,
+        "body": message.body, "contact": message.contact,
+        "occurred_at": message.occurred_at.astimezone(UTC),
+        "author": message.author.username if message.author_id and message.author else None,
+    }

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kesu.cases import search
 from kesu.cases.access import cases_visible_to
+from kesu.cases.choices import FINISHED_STATUSES
 from kesu.cases.models import Case
 from kesu.org.models import User
 
@@ -32,10 +33,11 @@ class CaseFilter:
     received_after: datetime | None = None
     received_before: datetime | None = None
     sort: str = "-received_at"
+    view: str = ""  # "mine", "department", "unassigned": open cases only (WF-2)
 
 
 def case_list(user: User, f: CaseFilter) -> QuerySet[Case]:
-    qs = cases_visible_to(user)
+    qs = _work_view(cases_visible_to(user), user, f.view)
     if f.status:
         qs = qs.filter(status=f.status)
     if f.kind:
@@ -51,7 +53,24 @@ def case_list(user: User, f: CaseFilter) -> QuerySet[Case]:
     if f.q.strip():
         qs = search.matching(qs, f.q.strip())
     order = SORTABLE.get(f.sort, SORTABLE["-received_at"])
-    return qs.select_related("org_unit", "category", "customer").order_by(*order)
+    return qs.select_related(
+        "org_unit", "category", "customer", "intake_by", "owner", "department", "coordinator"
+    ).order_by(*order)
+
+
+VIEWS = ("mine", "department", "unassigned")
+
+
+def _work_view(qs: QuerySet[Case], user: User, view: str) -> QuerySet[Case]:
+    """My cases (owner, first responder or coordinator), my department's, or nobody's yet."""
+    if view not in VIEWS:
+        return qs
+    qs = qs.exclude(status__in=FINISHED_STATUSES)
+    if view == "mine":
+        return qs.filter(Q(owner=user) | Q(intake_by=user) | Q(coordinator=user))
+    if view == "department":
+        return qs.filter(department_id=user.department_id) if user.department_id else qs.none()
+    return qs.filter(owner__isnull=True)
 
 
 def _unit_path(code: str) -> str:

@@ -79,6 +79,49 @@ class AttachmentOut(Schema):
     sha256: str
 
 
+class ClockOut(Schema):
+    name: str  # clock code: relay, first_response, handling, reply, callback, promise
+    label: str
+    due_at: datetime | None
+    state: str  # running, paused, met, breached
+    remaining_working_minutes: int | None = None
+
+
+class MessageIn(Schema):
+    kind: str
+    direction: str = "outbound"
+    body: str = Field(..., max_length=20000)
+    visible_to_customer: bool = False
+    subject: str = Field("", max_length=200)
+    occurred_at: datetime | None = None
+    contact: str = Field("", max_length=200)
+    promised_reply_at: datetime | None = None
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    direction: str
+    visible_to_customer: bool
+    subject: str
+    body: str
+    contact: str
+    occurred_at: datetime
+    author: str | None
+
+
+class TransitionIn(Schema):
+    to: str
+    reason: str = Field("", max_length=2000)
+
+
+class AssignmentIn(Schema):
+    department: str = ""
+    owner: str = ""
+    coordinator: str = ""
+    reason: str = Field("", max_length=2000)
+
+
 class CaseOut(Schema):
     number: str
     status: str
@@ -101,12 +144,19 @@ class CaseOut(Schema):
     severity: str
     priority: str
     missing_fields: list[str]
+    owner: str | None = None
+    department: str | None = None
+    coordinator: str | None = None
+    first_responder: str | None = None
     attachments: list[AttachmentOut] = []
+    clocks: list[ClockOut] = []
+    allowed_transitions: list[str] = []
 
 
 class CaseListOut(Schema):
     items: list[CaseOut]
-    count: int
+    count: int  # exact up to 10,000; beyond that 10,000 with count_exact false
+    count_exact: bool = True
 
 
 class ErrorOut(Schema):

@@ -46,6 +46,9 @@ class StyledForm(forms.Form):
             w = f.widget
             if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.HiddenInput):
                 continue
+            if isinstance(w, forms.CheckboxInput):
+                w.attrs["class"] = "form-check-input"
+                continue
             css = "form-select" if isinstance(w, forms.Select) else "form-control"
             w.attrs["class"] = f"{w.attrs.get('class', '')} {css}".strip()
 
@@ -110,6 +113,10 @@ class CaseFilterForm(StyledForm):
                                   widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              choices=lambda: [c for c in SORT_CHOICES if c[0] in SORTABLE])
+    view = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=lambda: [
+        ("", _("All cases")), ("mine", _("My cases")), ("department", _("My department")),
+        ("unassigned", _("Unassigned")),
+    ])
 
     def __init__(self, data: Any, *, units: QuerySet[OrgUnit]) -> None:
         super().__init__(data)
@@ -126,7 +133,7 @@ class CaseFilterForm(StyledForm):
             org_unit=d.get("org_unit", ""), q=d.get("q", ""),
             received_after=local_midnight(day_from) if day_from else None,
             received_before=local_midnight(day_to + timedelta(days=1)) if day_to else None,
-            sort=d.get("sort") or "-received_at",
+            sort=d.get("sort") or "-received_at", view=d.get("view", ""),
         )
 
 

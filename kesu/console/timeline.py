@@ -15,7 +15,19 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severity, Status, Validity
+from kesu.cases.choices import (
+    AssignmentMethod,
+    Channel,
+    Demand,
+    Emotion,
+    Kind,
+    MessageDirection,
+    MessageKind,
+    Priority,
+    Severity,
+    Status,
+    Validity,
+)
 from kesu.cases.completeness import describe_missing
 from kesu.cases.events import EventType
 from kesu.cases.models import Case, CaseEvent, Category
@@ -29,6 +41,9 @@ EVENT_LABELS: dict[str, Promise] = {
     EventType.ATTACHMENT_ADDED: _("Attachment added"),
     EventType.STATUS_CHANGED: _("Status changed"),
     EventType.VIEWED_CONTACT: _("Contact data viewed"),
+    EventType.ASSIGNED: _("Assigned"),
+    EventType.MESSAGE_ADDED: _("Communication recorded"),
+    "mailin.attachment_rejected": _("E-mail attachment refused"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
@@ -44,14 +59,19 @@ FIELD_LABELS: dict[str, Promise] = {
     "product.defective_quantity": _("Defective quantity"),
     "name": _("File name"), "size": _("Size"), "content_type": _("Type"), "sha256": _("SHA-256"),
     "reason": _("Reason"), "note": _("Note"),
+    "department": _("Responsible department"), "owner": _("Owner"), "coordinator": _("Coordinator"),
+    "method": _("Assigned by"), "message_kind": _("Kind"), "direction": _("Direction"),
+    "visible_to_customer": _("Visible to the customer"), "subject": _("Subject"),
+    "promised_reply_at": _("Promised reply by"),
 }
 
 #: Internal keys that say nothing to a reader of the timeline.
-HIDDEN_KEYS = {"customer_id"}
+HIDDEN_KEYS = {"customer_id", "message_id"}
 
 CHOICES: dict[str, type[TextChoices]] = {
     "channel": Channel, "kind": Kind, "status": Status, "emotion": Emotion, "validity": Validity,
-    "severity": Severity, "priority": Priority,
+    "severity": Severity, "priority": Priority, "message_kind": MessageKind, "direction": MessageDirection,
+    "method": AssignmentMethod,
 }
 
 EMPTY = "—"
@@ -105,6 +125,7 @@ class _Formatter:
             "category": lambda v: self.categories.get(v, str(v)),
             "org_unit": lambda v: self.units.get(v, str(v)),
             "received_at": _local_time, "at": _local_time, "due_at": _local_time,
+            "promised_reply_at": _local_time,
             "size": lambda v: str(filesizeformat(v)),
             "sha256": lambda v: str(v)[:16] + "…",
         }

@@ -23,11 +23,23 @@ urlpatterns: list = [
     path("customers/<int:pk>/", views_customers.customer_detail, name="customer_detail"),
 ]
 
-from kesu.console import views_import  # noqa: E402 - import pages (IN-1, IN-7)
+from kesu.console import views_import, views_policies, views_workflow  # noqa: E402
 
 urlpatterns += [
     path("imports/", views_import.import_list, name="import_list"),
     path("imports/new/", views_import.import_new, name="import_new"),
     path("imports/<int:pk>/", views_import.import_detail, name="import_detail"),
     path("imports/<int:pk>/errors.csv", views_import.import_errors, name="import_errors"),
+]
+
+urlpatterns += [
+    path("cases/<str:number>/transition/", views_workflow.case_transition, name="case_transition"),
+    path("cases/<str:number>/assign/", views_workflow.case_assign, name="case_assign"),
+    path("cases/<str:number>/messages/", views_workflow.case_message, name="case_message"),
+]
+
+urlpatterns += [
+    path("settings/routing/", views_policies.routing_rules, name="routing_rules"),
+    path("settings/routing/<int:pk>/", views_policies.routing_rules, name="routing_rule_edit"),
+    path("settings/authority/", views_policies.authority_limits, name="authority_limits"),
 ]

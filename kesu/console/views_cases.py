@@ -11,14 +11,13 @@ from django.views.decorators.http import require_POST
 from kesu.cases.access import access_case
 from kesu.cases.actions import IntakeResult, do_add_attachment, do_classify_case, do_create_case
 from kesu.cases.completeness import describe_missing
-from kesu.cases.models import Case
 from kesu.cases.queries import case_list as case_queryset
+from kesu.console.case_page import render_detail
 from kesu.console.common import console_view, paginate, require_cap, user_of
 from kesu.console.forms import AttachmentForm, CaseFilterForm, ClassifyForm, NewCaseForm, check_files
-from kesu.console.timeline import case_timeline, list_sep
+from kesu.console.timeline import list_sep
 from kesu.core.errors import KesuError, NotFound, ValidationFailed
-from kesu.org.masking import contact_for
-from kesu.org.roles import Cap, has_cap
+from kesu.org.roles import Cap
 from kesu.org.scope import units_visible_to
 
 
@@ -30,32 +29,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/case_list.html", {"form": form, "page": page})
 
 
-def _render_detail(request: HttpRequest, case: Case, *, status: int = 200,
-                   classify_form: ClassifyForm | None = None,
-                   attach_form: AttachmentForm | None = None) -> HttpResponse:
-    """The detail page; a form that failed validation is passed in to show its errors."""
-    user = user_of(request)
-    if classify_form is None and has_cap(user.role, Cap.CASE_CLASSIFY):
-        classify_form = ClassifyForm.for_case(case)
-    if attach_form is None and has_cap(user.role, Cap.CASE_ATTACH):
-        attach_form = AttachmentForm()
-    cust = case.customer
-    context = {
-        "case": case,
-        "contact": contact_for(user, phone=cust.phone if cust else "", email=cust.email if cust else "",
-                               address=cust.address if cust else ""),
-        "missing": describe_missing(case.missing_fields),
-        "attachments": case.attachments.select_related("uploaded_by"),
-        "timeline": case_timeline(case, user),
-        "classify_form": classify_form,
-        "attach_form": attach_form,
-    }
-    return render(request, "console/case_detail.html", context, status=status)
-
-
 @console_view
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return _render_detail(request, access_case(user_of(request), number))
+    return render_detail(request, access_case(user_of(request), number))
 
 
 @console_view
@@ -72,7 +48,7 @@ def case_classify(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The classification was saved."))
             return redirect("console:case_detail", number=case.number)
-    return _render_detail(request, case, status=422, classify_form=form)
+    return render_detail(request, case, status=422, classify_form=form)
 
 
 @console_view
@@ -92,7 +68,7 @@ def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("Files attached: {added}; already on this case: {skipped}.").format(
                 added=sum(a is not None for a in added), skipped=sum(a is None for a in added)))
             return redirect("console:case_detail", number=case.number)
-    return _render_detail(request, case, status=422, attach_form=form)
+    return render_detail(request, case, status=422, attach_form=form)
 
 
 @console_view

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.db import transaction
 
-from kesu.cases.models import Category
+from kesu.cases.models import AuthorityLimit, Category
 from kesu.org.actions import NewUser, do_create_org_unit, do_create_user
 from kesu.org.choices import Role, UnitKind
 from kesu.org.models import OrgUnit, User
+from kesu.sla.defaults import install_sla_defaults
 
 ROOT_CODE = "HQ"
 
@@ -28,6 +29,20 @@ GENERAL_CATEGORIES = [
     ("after_sales", "售后服务", "After-sales"),
     ("other", "其他", "Other"),
 ]
+
+
+#: WF-3: the most severe case each role may approve, close or reject on its own. Beyond it the
+#: case goes up: department head → quality (serious) → top management (special).
+AUTHORITY_LIMITS = {
+    Role.INTAKE_AGENT: "minor",
+    Role.HANDLER: "minor",
+    Role.COORDINATOR: "major",
+    Role.DEPARTMENT_HEAD: "major",
+    Role.CS_SUPERVISOR: "major",
+    Role.QUALITY_ENGINEER: "serious",
+    Role.EXECUTIVE: "special",
+    Role.ADMIN: "special",
+}
 
 
 @dataclass(frozen=True)
@@ -44,10 +59,13 @@ def install_defaults(admin_password: str | None) -> InitResult:
                                       parent=None, actor=None)
         for i, (code, zh, en) in enumerate(GENERAL_CATEGORIES):
             Category.objects.get_or_create(code=code, defaults={"name": zh, "name_en": en, "sort_order": i})
+        for role, severity in AUTHORITY_LIMITS.items():
+            AuthorityLimit.objects.get_or_create(role=role, defaults={"max_severity": severity})
         generated = None
         if not User.objects.filter(username="admin").exists():
             password = admin_password or secrets.token_urlsafe(12)
             generated = None if admin_password else password
             do_create_user(NewUser(username="admin", role=Role.ADMIN, org_unit_code=ROOT_CODE,
                                    password=password, display_name="系统管理员"), actor=None)
+    install_sla_defaults()
     return InitResult(admin_password=generated)

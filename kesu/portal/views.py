@@ -8,6 +8,7 @@ Behind a reverse proxy, set ``RATELIMIT_IP_META_KEY`` so that "client address" i
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,13 @@ from kesu.cases.choices import Status
 from kesu.cases.models import Case
 from kesu.cases.promise import promised_reply_at
 from kesu.core.errors import Conflict, NotFound, ValidationFailed
-from kesu.portal.access import case_by_number_and_phone, case_by_token, public_history, public_status_label
+from kesu.portal.access import (
+    case_by_number_and_phone,
+    case_by_token,
+    promised_due_at,
+    public_history,
+    public_status_label,
+)
 from kesu.portal.forms import SubmitForm, TrackForm, fresh_submit_key
 
 #: Statuses in which the promised reply time is still news to the customer.
@@ -72,12 +79,20 @@ def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
     return render(request, "portal/not_found.html", {"message": error.message}, status=404)
 
 
+def promised_reply(case: Case) -> datetime:
+    """The time promised on the receipt (IN-6): staff's own promise, else the reply clock.
+
+    A case whose policy has no reply clock falls back to the fixed working-day rule.
+    """
+    return promised_due_at(case) or promised_reply_at(case.received_at)
+
+
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     key = case.customer.phone_key if case.customer else ""
     return {
         "case": case,
         "status_label": public_status_label(case.status),
-        "promised_at": promised_reply_at(case.received_at),
+        "promised_at": promised_reply(case),
         "tracking_url": request.build_absolute_uri(reverse("portal:case", args=[case.tracking_token])),
         "phone_tail": key[-4:],
     }

@@ -199,3 +199,58 @@ def test_console_import_pages(role: str, make_user) -> None:
     client = _console(make_user(role, unit="HQ"))
     r = client.get("/imports/new/")
     assert r.status_code == (200 if has_cap(role, Cap.IMPORT) else 403)
+
+
+# --- workflow (WF-1, WF-5) ------------------------------------------------------------------
+
+def _may_accept(role: str) -> bool:
+    from kesu.cases.workflow import TABLE
+
+    return role in TABLE[("new", "accepted")].roles
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_api_workflow_writes(role: str, unit: str, make_user, api_client, cases) -> None:
+    from kesu.cases.models import CaseMessage
+
+    client = api_client(make_user(role, unit=unit))
+    for store, case in cases.items():
+        visible = store in VISIBLE[unit]
+        events = CaseEvent.objects.filter(case=case).count()
+        r = client.post(f"/api/v1/cases/{case.number}/transitions", {"to": "accepted"})
+        m = client.post(f"/api/v1/cases/{case.number}/messages",
+                        {"kind": "note", "direction": "internal", "body": "已电话联系顾客"})
+        case.refresh_from_db()
+        wrote = CaseMessage.objects.filter(case=case).count()
+        if not visible:
+            assert (r.status_code, m.status_code) == (404, 404)
+        else:
+            assert r.status_code == (200 if _may_accept(role) else 403), r.content
+            assert m.status_code == (201 if has_cap(role, Cap.CASE_ATTACH) else 403), m.content
+        assert case.status == ("accepted" if visible and _may_accept(role) else "new")
+        assert wrote == (1 if visible and has_cap(role, Cap.CASE_ATTACH) else 0)
+        if case.status == "new" and not wrote:
+            assert CaseEvent.objects.filter(case=case).count() == events
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_console_workflow_writes(role: str, unit: str, make_user, cases) -> None:
+    from kesu.cases.models import CaseMessage
+
+    client = _console(make_user(role, unit=unit))
+    for store, case in cases.items():
+        visible = store in VISIBLE[unit]
+        r = client.post(f"/cases/{case.number}/transition/", {"to": "accepted"})
+        m = client.post(f"/cases/{case.number}/messages/",
+                        {"kind": "call", "direction": "outbound", "body": "已回电"})
+        case.refresh_from_db()
+        if not visible:
+            assert (r.status_code, m.status_code) == (404, 404)
+        else:
+            assert r.status_code == (302 if _may_accept(role) else 422)
+            assert m.status_code == (302 if has_cap(role, Cap.CASE_ATTACH) else 422)
+        assert case.status == ("accepted" if visible and _may_accept(role) else "new")
+        assert CaseMessage.objects.filter(case=case).count() == (
+            1 if visible and has_cap(role, Cap.CASE_ATTACH) else 0)

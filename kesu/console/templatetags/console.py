@@ -26,7 +26,12 @@ PRIORITY_CLASSES = {
     Priority.URGENT: "text-bg-danger", Priority.IMPORTANT: "text-bg-warning",
     Priority.GENERAL: "text-bg-light border",
 }
-STATUS_CLASSES = {Status.NEW: "text-bg-primary", Status.AWAITING_INFO: "text-bg-warning"}
+STATUS_CLASSES = {
+    Status.NEW: "text-bg-primary", Status.AWAITING_INFO: "text-bg-warning",
+    Status.ESCALATED: "text-bg-danger", Status.REOPENED: "text-bg-danger",
+    Status.REPLIED: "text-bg-info", Status.CALLBACK: "text-bg-info",
+    Status.CLOSED: "text-bg-success", Status.ARCHIVED: "text-bg-light", Status.REJECTED: "text-bg-dark",
+}
 
 
 @register.filter

@@ -48,16 +48,35 @@ def test_history_keeps_receipt_and_status_changes_only(make_case, make_user):
         events.append(case, events.EventType.STATUS_CHANGED, actor=staff, data={"new": {"status": "solved"}})
         events.append(case, events.EventType.STATUS_CHANGED, actor=staff, data={"note": "no status"})
     assert [e.text for e in public_history(case)] == [
-        "Your case was received.", "Status: Awaiting information", "Status: In progress",
+        "Your case was received.", "Status: Waiting for information from you", "Status: In progress",
     ]
 
 
 def test_public_status_labels():
     assert [public_status_label(s) for s in ("new", "awaiting_info", "later_status")] == [
-        "Received", "Awaiting information", "In progress",
+        "Received", "Waiting for information from you", "In progress",
     ]
 
 
 def test_public_status_labels_in_chinese():
     with translation.override("zh-hans"):
         assert public_status_label("new") == "已受理"
+
+
+@pytest.mark.django_db
+def test_history_shows_our_replies_but_never_internal_notes(make_case, make_user):
+    from kesu.cases.actions_messages import NewMessage, do_add_message
+    from kesu.cases.actions_workflow import do_transition_case
+
+    agent = make_user("intake_agent")
+    case = make_case(actor=agent)
+    do_transition_case(case, "accepted", actor=agent)
+    do_add_message(case, NewMessage(kind="note", direction="internal", body="顾客情绪激动，注意措辞",
+                                    visible_to_customer=False), actor=agent)
+    do_add_message(case, NewMessage(kind="reply", direction="outbound", body="您好，我们已安排为您换货。",
+                                    visible_to_customer=True), actor=agent)
+    history = public_history(case)
+    texts = [e.text for e in history]
+    assert texts[:2] == ["Your case was received.", "Status: In progress"]
+    assert "您好，我们已安排为您换货。" in texts and [e.reply for e in history].count(True) == 1
+    assert not any("注意措辞" in t for t in texts)

@@ -225,7 +225,9 @@ def test_receipt_shows_number_times_and_how_to_track(web, make_case, settings):
     body = r.content.decode()
     assert 'data-testid="case-number">KS-202609-00001</span>' in body
     assert 'data-testid="received-at">2026-09-30 16:00 ' in body
-    assert 'data-testid="promised-at">2026-10-08 18:00 ' in body
+    # The reply clock of the default SLA policy: 3 working days, across the National Day
+    # holidays, ending on the make-up working Saturday.
+    assert 'data-testid="promised-at">2026-10-10 16:00 ' in body
     assert f'value="http://testserver/portal/t/{case.tracking_token}/"' in body
     assert ('with the case number <span class="text-nowrap">KS-202609-00001</span> and your phone number '
             '(ending in 1111)') in body
@@ -264,7 +266,7 @@ def test_tracking_page_shows_the_customers_view_only(web, make_case, make_user):
     assert case.description in body
     assert 'data-testid="status">Received</span>' in body
     assert "Your case was received." in body
-    assert "Status: Awaiting information" in body
+    assert "Status: Waiting for information from you" in body
     assert 'data-testid="promised-at"' in body
     for secret in (agent.username, "王受理", supervisor.username, "内部备注", "Packaging",
                    "major", "urgent", "13800001111", "张三", other.number, "赵六", "别人的投诉内容"):
