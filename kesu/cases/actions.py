@@ -237,6 +237,8 @@ def case_row_values(
         "channel": data.channel,
         "kind": data.kind,
         "status": Status.AWAITING_INFO if missing else Status.NEW,
+        # A case that starts out waiting for the customer goes on as a new case once they answer.
+        "resume_status": Status.NEW if missing else "",
         "title": title,
         "description": data.description,
         "emotion": data.emotion,

@@ -114,6 +114,7 @@ def do_transition_case(
         if to == Status.ASSIGNED and locked.department_id is None and locked.owner_id is None:
             raise ValidationFailed(_("Assign the case to a department or a person first."),
                                    code="not_assigned")
+        _take_if_unowned(locked, actor, to)
         _apply_status(locked, to, actor=actor, reason=reason, at=at)
         if to == Status.ESCALATED:
             do_escalate_case(locked, reason=reason, actor=actor, at=at)
@@ -122,6 +123,24 @@ def do_transition_case(
                      context={"old_status": move.source, "new_status": to, "reason": reason,
                               "actor_name": str(actor)})
     return locked
+
+
+#: Moves after which a case cannot stay without an owner.
+_NEEDS_OWNER = frozenset({Status.INVESTIGATING, Status.SOLUTION_PROPOSED, Status.IMPLEMENTING, Status.REPLIED,
+                          Status.CALLBACK, Status.CLOSED})
+
+
+def _take_if_unowned(case: Case, actor: User, target: str) -> None:
+    """首问负责制: whoever answers an unowned case themselves (e.g. a praise at first contact) owns it."""
+    if case.owner_id is not None or target not in _NEEDS_OWNER or not _can_own(actor, case):
+        return
+    old = _assignment_snapshot(case)
+    case.owner = actor
+    case.department = case.department or actor.department
+    case.save(update_fields=["owner", "department", "updated_at"])
+    events.append(case, EventType.ASSIGNED, actor=actor, data={
+        "old": old, "new": _assignment_snapshot(case), "reason": "", "method": AssignmentMethod.MANUAL,
+    })
 
 
 @dataclass(frozen=True)

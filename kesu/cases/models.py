@@ -368,3 +368,4 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+from kesu.cases.models_links import *  # noqa: E402, F403 - links, merges, crisis (TR-5, TR-7)

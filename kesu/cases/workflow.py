@@ -22,6 +22,8 @@ _HANDLERS = frozenset({R.HANDLER, R.DEPARTMENT_HEAD, R.COORDINATOR, R.CS_SUPERVI
 #: The three-level review of a solution (WF-3): department head, quality, top management.
 _APPROVERS = frozenset({R.DEPARTMENT_HEAD, R.QUALITY_ENGINEER, R.CS_SUPERVISOR, R.EXECUTIVE, R.ADMIN})
 _SUPERVISORS = frozenset({R.CS_SUPERVISOR, R.ADMIN})
+#: Closing or rejecting a serious or special case needs quality or top management (WF-3 limits).
+_CLOSERS = _STAFF | {R.QUALITY_ENGINEER, R.EXECUTIVE}
 _ESCALATORS = _STAFF | {R.QUALITY_ENGINEER}
 #: Who may give a case to a department and a person (WF-2).
 ASSIGNERS = _STAFF
@@ -56,11 +58,13 @@ def _moves() -> list[Move]:
         Move(S.SOLUTION_PROPOSED, S.INVESTIGATING, _APPROVERS, needs_reason=True),
         Move(S.SOLUTION_APPROVED, S.IMPLEMENTING, _HANDLERS),
         Move(S.SOLUTION_APPROVED, S.REPLIED, _STAFF),
+        # Praise and simple inquiries are answered at first contact.
+        Move(S.ACCEPTED, S.REPLIED, _STAFF),
         Move(S.IMPLEMENTING, S.REPLIED, _STAFF),
         Move(S.REPLIED, S.CALLBACK, _STAFF),
-        Move(S.CALLBACK, S.CLOSED, _STAFF),
+        Move(S.CALLBACK, S.CLOSED, _CLOSERS),
         # Closing without a callback (the customer cannot be reached) is a supervisor's call.
-        Move(S.REPLIED, S.CLOSED, _SUPERVISORS, needs_reason=True),
+        Move(S.REPLIED, S.CLOSED, _SUPERVISORS | {R.QUALITY_ENGINEER, R.EXECUTIVE}, needs_reason=True),
         Move(S.CLOSED, S.ARCHIVED, _SUPERVISORS),
         # The customer objects to the result, or the problem comes back.
         Move(S.REPLIED, S.REOPENED, _STAFF, needs_reason=True),
@@ -69,7 +73,8 @@ def _moves() -> list[Move]:
         Move(S.REJECTED, S.REOPENED, _SUPERVISORS | {R.DEPARTMENT_HEAD}, needs_reason=True),
     ]
     for source in (S.NEW, S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING):
-        moves.append(Move(source, S.REJECTED, _HANDLERS, needs_reason=True))
+        moves.append(Move(source, S.REJECTED, _HANDLERS | {R.QUALITY_ENGINEER, R.EXECUTIVE},
+                          needs_reason=True))
     for source in WORKING:
         moves.append(Move(source, S.AWAITING_INFO, _STAFF, needs_reason=True))
         moves.append(Move(source, S.ESCALATED, _ESCALATORS, needs_reason=True))

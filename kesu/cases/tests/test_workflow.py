@@ -50,7 +50,7 @@ def test_roles_decide_who_may_make_a_move() -> None:
     assert S.SOLUTION_APPROVED in allowed_targets(S.SOLUTION_PROPOSED, R.DEPARTMENT_HEAD)
     assert S.SOLUTION_APPROVED not in allowed_targets(S.SOLUTION_PROPOSED, R.HANDLER)
     assert allowed_targets(S.NEW, R.AUDITOR) == []
-    assert allowed_targets(S.NEW, R.EXECUTIVE) == []
+    assert allowed_targets(S.NEW, R.EXECUTIVE) == [S.REJECTED]
     assert S.ARCHIVED in allowed_targets(S.CLOSED, R.CS_SUPERVISOR)
     assert S.ARCHIVED not in allowed_targets(S.CLOSED, R.HANDLER)
     assert allowed_targets(S.CLOSED, R.HANDLER) == []

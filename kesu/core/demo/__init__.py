@@ -1,8 +1,10 @@
 """``kesu demo``: a year of plausible data for a fictional food, tea and dairy company.
 
-Everything is written through the real actions (org units, departments, users, cases,
-classifications), so the audit log and the case event chains are exactly those of real
-use. The content is planned from a seed (``plan.py``) and is the same on every run with
+Everything is written through the real actions (org units, departments, users, routing
+rules, cases, classifications, and each case's workflow: acceptance, assignment, messages,
+status changes, escalation, callback, closing, archiving), so the audit log, the case event
+chains, the SLA clocks and the outbox are exactly those of real use. The content is planned
+from a seed (``plan.py``, ``workflow.py``) and is the same on every run with
 the same seed and end date (by default yesterday, so every run on one day is identical).
 Loading is all or nothing, and recorded in the audit log as ``demo.loaded`` so that a
 second run can tell and change nothing.
@@ -20,15 +22,20 @@ from django.utils import timezone
 from kesu.core import audit
 from kesu.core.defaults import ROOT_CODE
 from kesu.core.demo.cases import create_cases
+from kesu.core.demo.history import settle_history
 from kesu.core.demo.org import create_org
 from kesu.core.demo.people import STAFF, create_staff
 from kesu.core.demo.plan import plan_cases
+from kesu.core.demo.routing import create_routing_rules
+from kesu.core.demo.timeline import window
 from kesu.core.models import AuditEvent
 from kesu.org.models import OrgUnit, User
 
 LOADED_EVENT = "demo.loaded"
 DEFAULT_PASSWORD = "kesu-demo-2026"  # noqa: S105 - the documented demo password
 DEFAULT_SEED = 2026
+#: Notifications older than this before the end of the demo year were delivered and read.
+HISTORY_CUTOFF = timedelta(days=1)
 
 
 class NotInitialised(Exception):
@@ -66,10 +73,13 @@ def load_demo(
     until = until or timezone.localdate(now) - timedelta(days=1)
     plans = plan_cases(cases, seed=seed, until=until, now=now)
     admin = User.objects.filter(username="admin").first()
+    _start, end = window(until, now)
     with transaction.atomic():
         units = create_org(admin)
         users = create_staff(password, admin)
-        created = create_cases(plans, users, progress)
+        create_routing_rules(users["qianfeng"])
+        created = create_cases(plans, users, progress, cutoff=end - HISTORY_CUTOFF,
+                               at_cutoff=lambda at: settle_history(at, users))
         audit.record(LOADED_EVENT, actor=admin, object_type="demo", object_id="demo",
                      data={"cases": created, "seed": seed, "until": until.isoformat()})
     return DemoResult(cases=created, users=len(users), units=len(units) - 1)

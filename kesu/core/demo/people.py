@@ -42,6 +42,12 @@ STAFF = [
     StaffSpec("zhouqiang", "周强", Role.DEPARTMENT_HEAD, ROOT_CODE, "QA"),
     StaffSpec("xumin", "许敏", Role.DEPARTMENT_HEAD, ROOT_CODE, "PROD"),
     StaffSpec("wujun", "吴军", Role.DEPARTMENT_HEAD, ROOT_CODE, "LOG"),
+    StaffSpec("luoming", "罗明", Role.DEPARTMENT_HEAD, ROOT_CODE, "TECH"),
+    StaffSpec("fengjie", "冯杰", Role.DEPARTMENT_HEAD, ROOT_CODE, "MKT"),
+    StaffSpec("hanxue", "韩雪", Role.HANDLER, ROOT_CODE, "PROD"),
+    StaffSpec("songjie", "宋杰", Role.HANDLER, ROOT_CODE, "LOG"),
+    StaffSpec("tianhao", "田浩", Role.HANDLER, ROOT_CODE, "TECH"),
+    StaffSpec("caili", "蔡丽", Role.HANDLER, ROOT_CODE, "FIN"),
     StaffSpec("zhengtao", "郑涛", Role.QUALITY_ENGINEER, ROOT_CODE, "QA"),
     StaffSpec("sunhui", "孙慧", Role.COORDINATOR, ROOT_CODE, "CS"),
     StaffSpec("majing", "马静", Role.CS_SUPERVISOR, ROOT_CODE, "CS"),
@@ -50,8 +56,9 @@ STAFF = [
     StaffSpec("qianfeng", "钱峰", Role.ADMIN, ROOT_CODE, None),
 ]
 
-#: The e-commerce integration account: API intake only, it has no password.
-INTEGRATION = StaffSpec("dianshang_api", "电商平台对接", Role.INTAKE_AGENT, ROOT_CODE, "CS")
+#: The e-commerce integration account: API intake only, it has no password. It belongs to no
+#: department, so routing never gives it a case to work on.
+INTEGRATION = StaffSpec("dianshang_api", "电商平台对接", Role.INTAKE_AGENT, ROOT_CODE, None)
 
 
 def create_staff(password: str, actor: User | None) -> dict[str, User]:

@@ -22,6 +22,7 @@ from kesu.core.demo.catalogue import BY_CODE as PRODUCT
 from kesu.core.demo.catalogue import COURIERS, PLATFORMS, PRODUCTS, Product
 from kesu.core.demo.org import REGIONS, STORES, UNITS
 from kesu.core.demo.people import SURNAMES, CustomerFactory, CustomerSpec
+from kesu.core.demo.steps import Step
 from kesu.core.demo.texts import BY_CODE as TOPIC
 from kesu.core.demo.texts import TOPICS, Topic
 from kesu.core.demo.timeline import moment as day_moment
@@ -81,6 +82,8 @@ class CasePlan:
     customer_key: int | None = None
     topic: str = ""
     cluster: str = ""
+    #: What happens after intake, in order (``kesu.core.demo.workflow``).
+    life: tuple[Step, ...] = ()
 
 
 @dataclass
@@ -377,7 +380,8 @@ class Planner:
                 if at <= self.end:
                     plan = replace(plan, reclassify=final, reclassify_by="zhengtao", reclassify_at=at)
             return plan
-        at = intake_at + timedelta(minutes=rng.randint(15, 30 * 60))
+        # Classified while the case is relayed: within a few hours, so the rules can route it.
+        at = intake_at + timedelta(minutes=15 + (rng.randint(15, 30 * 60) - 15) // 8)
         if at > self.end:
             return plan
         return replace(plan, classify=final, classify_by=self._classifier(final, unit), classify_at=at)
@@ -573,4 +577,6 @@ def plan_cases(n: int, *, seed: int, until: date, now: datetime) -> list[CasePla
     for cluster in clusters:
         plans.extend(planner.plan(day, cluster=cluster) for day in cluster.days)
     plans.sort(key=lambda p: (p.data.received_at, p.data.description))
-    return plans
+    from kesu.core.demo.workflow import plan_lives  # the life planner reads this module's rosters
+
+    return plan_lives(plans, seed=seed, start=start, end=end)
