@@ -6,6 +6,8 @@ case page is shown again with the form and its message (ARCHITECTURE rule 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -21,10 +23,25 @@ from kesu.console.common import console_view, user_of
 from kesu.console.forms_workflow import AssignForm, MessageForm, TransitionForm
 from kesu.core.errors import KesuError
 
+KesuForm = TransitionForm | AssignForm | MessageForm
 
-def _back(request: HttpRequest, case: Case, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect("console:case_detail", number=case.number)
+
+def _act(request: HttpRequest, case: Case, form: KesuForm, form_name: str,
+         act: Callable[[], str]) -> HttpResponse:
+    """Run ``act`` (one action, returning the success message) if the form is valid.
+
+    Success redirects to the case page with the message; a domain error is shown on the
+    form, and the page is rendered again with it (nothing typed is lost).
+    """
+    if form.is_valid():
+        try:
+            message = act()
+        except KesuError as exc:
+            form.add_kesu_error(exc)
+        else:
+            messages.success(request, message)
+            return redirect("console:case_detail", number=case.number)
+    return render_detail(request, case, status=422, **{form_name: form})  # type: ignore[arg-type]
 
 
 @console_view
@@ -33,16 +50,13 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
     case = access_case(user, number)
     form = TransitionForm(request.POST)
-    if form.is_valid():
-        try:
-            case = do_transition_case(case, form.cleaned_data["to"], reason=form.cleaned_data["reason"],
-                                      actor=user)
-        except KesuError as exc:
-            form.add_kesu_error(exc)
-        else:
-            return _back(request, case, _("The case is now: {status}.").format(
-                status=case.get_status_display()))
-    return render_detail(request, case, status=422, transition_form=form)
+
+    def act() -> str:
+        d = form.cleaned_data
+        moved = do_transition_case(case, d["to"], reason=d["reason"], actor=user)
+        return _("The case is now: {status}.").format(status=moved.get_status_display())
+
+    return _act(request, case, form, "transition_form", act)
 
 
 @console_view
@@ -51,15 +65,13 @@ def case_assign(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
     case = access_case(user, number)
     form = AssignForm.for_case(case, request.POST)
-    if form.is_valid():
-        try:
-            case = do_assign_case(case, form.to_assignment(), actor=user)
-        except KesuError as exc:
-            form.add_kesu_error(exc)
-        else:
-            return _back(request, case, _("Assigned to {owner} ({department}).").format(
-                owner=case.owner or _("nobody yet"), department=case.department or "—"))
-    return render_detail(request, case, status=422, assign_form=form)
+
+    def act() -> str:
+        done = do_assign_case(case, form.to_assignment(), actor=user)
+        return _("Assigned to {owner} ({department}).").format(
+            owner=done.owner or _("nobody yet"), department=done.department or "—")
+
+    return _act(request, case, form, "assign_form", act)
 
 
 @console_view
@@ -68,11 +80,9 @@ def case_message(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
     case = access_case(user, number)
     form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            do_add_message(case, form.to_message(), actor=user)
-        except KesuError as exc:
-            form.add_kesu_error(exc)
-        else:
-            return _back(request, case, _("Recorded in the communication log."))
-    return render_detail(request, case, status=422, message_form=form)
+
+    def act() -> str:
+        do_add_message(case, form.to_message(), actor=user)
+        return _("Recorded in the communication log.")
+
+    return _act(request, case, form, "message_form", act)
