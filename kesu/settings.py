@@ -237,6 +237,9 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Portal: tracking attempts (every POST) allowed per client address per 15 minutes.
 PORTAL_TRACK_RATE = _env("KESU_PORTAL_TRACK_RATE", "10/15m")
 PORTAL_SUBMIT_RATE = _env("KESU_PORTAL_SUBMIT_RATE", "20/h")
+# Console sign-in attempts: per user name, and per client address.
+LOGIN_RATE = _env("KESU_LOGIN_RATE", "10/15m")
+LOGIN_IP_RATE = _env("KESU_LOGIN_IP_RATE", "50/15m")
 # Portal receipt: reply promised by 18:00 (Asia/Shanghai) of the Nth working day (IN-6).
 PORTAL_REPLY_WORKING_DAYS = int(_env("KESU_PORTAL_REPLY_WORKING_DAYS", "1"))
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
 
 from kesu.core import audit
 
@@ -15,7 +18,19 @@ from kesu.core import audit
 MAX_NAME = 64
 
 
+def _login_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.LOGIN_RATE)
+
+
+def _login_ip_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.LOGIN_IP_RATE)
+
+
+@method_decorator(ratelimit(key="post:username", rate=_login_rate, method="POST"), name="post")
+@method_decorator(ratelimit(key="ip", rate=_login_ip_rate, method="POST"), name="post")
 class LoginView(auth_views.LoginView):
+    """Password guessing is slowed per user name and per address (429 past the limits)."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 

@@ -97,3 +97,18 @@ def test_imports_link_only_when_the_role_may_import(make_user, console):
     supervisor, handler = make_user("cs_supervisor"), make_user("handler")
     assert 'href="/imports/"' in console(supervisor).get("/cases/").content.decode()
     assert 'href="/imports/"' not in console(handler).get("/cases/").content.decode()
+
+
+@pytest.mark.django_db
+def test_password_guessing_is_slowed_per_user_name(make_user, settings):
+    settings.LOGIN_RATE = "3/15m"
+    user = make_user("handler", password="right-pass-1")
+    client = Client()
+    codes = [client.post("/login/", {"username": user.username, "password": f"wrong{i}"}).status_code
+             for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert AuditEvent.objects.filter(type="user.login_failed", object_id=user.username).count() == 3
+    blocked = client.post("/login/", {"username": user.username, "password": "right-pass-1"})
+    assert blocked.status_code == 429 and "_auth_user_id" not in client.session
+    other = make_user("handler", password="right-pass-2")
+    assert client.post("/login/", {"username": other.username, "password": "right-pass-2"}).status_code == 302
