@@ -16,6 +16,7 @@ from kesu.customers.actions import CustomerInput
 from kesu.org.actions import NewUser, do_create_org_unit, do_create_token, do_create_user
 from kesu.org.choices import Ownership, UnitKind
 from kesu.org.models import OrgUnit, User
+from kesu.triage.models import TriageSettings
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +41,9 @@ def english_client(**defaults: Any) -> Client:
 def org(db: Any) -> dict[str, OrgUnit]:
     """HQ → regions EAST, SOUTH → stores; S-E2 is a franchise."""
     install_defaults("admin-pass-123")
+    # Suggestions are stored but not applied: tests of other features must not depend on what
+    # the model guesses from their sample texts. Triage tests switch it back on.
+    TriageSettings.objects.update_or_create(pk=1, defaults={"auto_apply": False})
     hq = OrgUnit.objects.get(code="HQ")
     east = do_create_org_unit(code="EAST", name="华东大区", kind=UnitKind.REGION, parent=hq, actor=None)
     south = do_create_org_unit(code="SOUTH", name="华南大区", kind=UnitKind.REGION, parent=hq, actor=None)

@@ -21,7 +21,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 def access_case(user: User, number: str) -> Case:
     case = (
         cases_visible_to(user)
-        .select_related("customer", "org_unit", "intake_by", "category", "owner", "department", "coordinator")
+        .select_related("customer", "org_unit", "intake_by", "category", "owner", "department", "coordinator",
+                        "triage")
         .filter(number=number)
         .first()
     )

@@ -23,6 +23,7 @@ from kesu.cases.choices import Channel, Demand, Emotion, Kind, Priority, Severit
 from kesu.cases.completeness import missing_fields
 from kesu.cases.effects import after_change
 from kesu.cases.events import EventType
+from kesu.cases.intake_triage import triage_new_case
 from kesu.cases.models import Attachment, Case, Category, IdempotencyKey
 from kesu.cases.numbering import next_case_number
 from kesu.core.errors import Conflict, Forbidden, ValidationFailed
@@ -269,15 +270,20 @@ def _insert_case(
     number: str, received_at: datetime,
 ) -> Case:
     customer = do_find_or_create_customer(data.customer, org_unit=unit)
-    case = Case.objects.create(**case_row_values(
+    case = Case(**case_row_values(
         data, number=number, received_at=received_at, unit=unit, customer=customer,
         category=category, actor=actor,
     ))
-    events.append(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
+    # The event hash needs the number, not the id: hash first, store the head with the INSERT.
+    created = events.first_event(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
+    case.save(force_insert=True)
+    created.save()
     for checked in data.attachments:
-        store_attachment(case, checked, actor)
-    search.index_case(case)
-    after_change(case, at=timezone.now(), trigger="created")
+        store_attachment(case, checked, actor, head_locked=True)
+    search.index_new_cases([case])
+    # E-mail intake cannot know the kind: its default is not a person's choice.
+    triage_new_case(case, actor=actor, kind_given=data.channel != Channel.EMAIL, at=timezone.now())
+    after_change(case, at=timezone.now(), trigger="created", new_case=True)
     return case
 
 
@@ -312,7 +318,10 @@ def case_snapshot(case: Case) -> dict[str, Any]:
     }
 
 
-def store_attachment(case: Case, checked: CheckedFile, actor: User | None) -> Attachment | None:
+def store_attachment(
+    case: Case, checked: CheckedFile, actor: User | None, *, head_locked: bool = False
+) -> Attachment | None:
+    """Keep the file on the case and record it; ``head_locked`` as in ``events.append``."""
     if Attachment.objects.filter(case=case, sha256=checked.sha256).exists():
         return None  # the same file twice on one case is kept once
     attachment = Attachment(
@@ -321,7 +330,7 @@ def store_attachment(case: Case, checked: CheckedFile, actor: User | None) -> At
     )
     attachment.file.save(checked.name, as_django_file(checked), save=False)
     attachment.save()
-    events.append(case, EventType.ATTACHMENT_ADDED, actor=actor, data={
+    events.append(case, EventType.ATTACHMENT_ADDED, actor=actor, head_locked=head_locked, data={
         "new": {"name": checked.name, "sha256": checked.sha256, "size": checked.size,
                 "content_type": checked.content_type},
     })
@@ -364,10 +373,9 @@ def do_classify_case(case: Case, classification: Classification, *, actor: User)
             return locked
         locked.category, locked.validity = category, classification.validity
         locked.severity, locked.priority = classification.severity, classification.priority
-        locked.save(update_fields=["category", "validity", "severity", "priority", "updated_at"])
         changed = [k for k in new if old[k] != new[k]]
-        events.append(locked, EventType.CLASSIFIED, actor=actor, data={
+        events.append(locked, EventType.CLASSIFIED, actor=actor, head_locked=True, data={
             "old": {k: old[k] for k in changed}, "new": {k: new[k] for k in changed},
-        })
+        }, save_fields=["category", "validity", "severity", "priority", "updated_at"])
         after_change(locked, at=timezone.now(), trigger="classified")
     return locked

@@ -85,9 +85,7 @@ def do_add_message(case: Case, data: NewMessage, *, actor: User | None) -> CaseM
 
 
 def _record(case: Case, data: NewMessage, *, actor: User | None, now: datetime) -> CaseMessage:
-    locked = Case.objects.select_for_update(of=("self",)).select_related(
-        "org_unit", "intake_by", "owner", "coordinator", "customer", "category", "department",
-    ).get(pk=case.pk)
+    locked = events.lock_case(case)
     message = CaseMessage.objects.create(
         case=locked, kind=data.kind, direction=data.direction,
         visible_to_customer=data.visible_to_customer, subject=data.subject.strip()[:200],
@@ -95,11 +93,11 @@ def _record(case: Case, data: NewMessage, *, actor: User | None, now: datetime) 
         author=actor, external_id=data.external_id[:250],
     )
     for checked in data.attachments:
-        attachment = store_attachment(locked, checked, actor)
+        attachment = store_attachment(locked, checked, actor, head_locked=True)
         if attachment is not None:
             attachment.message = message
             attachment.save(update_fields=["message"])
-    events.append(locked, EventType.MESSAGE_ADDED, actor=actor, data={"new": {
+    events.append(locked, EventType.MESSAGE_ADDED, actor=actor, head_locked=True, data={"new": {
         "message_id": message.pk, "message_kind": message.kind, "direction": message.direction,
         "visible_to_customer": message.visible_to_customer, "subject": message.subject,
         "promised_reply_at": data.promised_reply_at.isoformat() if data.promised_reply_at else None,

@@ -38,9 +38,8 @@ def role_names(roles: list[str]) -> str:
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related(
-        "org_unit", "intake_by", "owner", "coordinator", "department", "customer", "category",
-    ).get(pk=case.pk)
+    """The case under its row lock; its events are then appended with ``head_locked=True``."""
+    return events.lock_case(case)
 
 
 def _check_authority(case: Case, actor: User, target: str) -> None:
@@ -71,10 +70,9 @@ def _apply_status(case: Case, target: str, *, actor: User | None, reason: str, a
     elif source in workflow.DETOURS:
         case.resume_status = ""
     case.status, case.status_changed_at = target, at
-    case.save(update_fields=["status", "status_changed_at", "resume_status", "updated_at"])
-    events.append(case, EventType.STATUS_CHANGED, actor=actor, data={
+    events.append(case, EventType.STATUS_CHANGED, actor=actor, head_locked=True, data={
         "old": {"status": source}, "new": {"status": target}, "reason": reason,
-    })
+    }, save_fields=["status", "status_changed_at", "resume_status", "updated_at"])
 
 
 def do_transition_case(
@@ -137,10 +135,9 @@ def _take_if_unowned(case: Case, actor: User, target: str) -> None:
     old = _assignment_snapshot(case)
     case.owner = actor
     case.department = case.department or actor.department
-    case.save(update_fields=["owner", "department", "updated_at"])
-    events.append(case, EventType.ASSIGNED, actor=actor, data={
+    events.append(case, EventType.ASSIGNED, actor=actor, head_locked=True, data={
         "old": old, "new": _assignment_snapshot(case), "reason": "", "method": AssignmentMethod.MANUAL,
-    })
+    }, save_fields=["owner", "department", "updated_at"])
 
 
 @dataclass(frozen=True)
@@ -253,13 +250,13 @@ def do_assign_case(case: Case, data: Assignment, *, actor: User, at: datetime | 
                     "coordinator": [_("This person cannot coordinate this case.")]})
         old = _assignment_snapshot(locked)
         locked.department, locked.owner, locked.coordinator = department, owner, coordinator
-        locked.save(update_fields=["department", "owner", "coordinator", "updated_at"])
         new = _assignment_snapshot(locked)
         if new == old:
+            locked.save(update_fields=["department", "owner", "coordinator", "updated_at"])
             return locked
-        events.append(locked, EventType.ASSIGNED, actor=actor, data={
+        events.append(locked, EventType.ASSIGNED, actor=actor, head_locked=True, data={
             "old": old, "new": new, "reason": data.reason.strip(), "method": method,
-        })
+        }, save_fields=["department", "owner", "coordinator", "updated_at"])
         if owner is not None and department is not None:
             AssignmentCursor.objects.update_or_create(
                 department=department, user=owner, defaults={"last_assigned_at": at})

@@ -4,8 +4,9 @@
 chain head), which caps an import at a few hundred rows a second. ``do_import_batch`` does the
 same work for a whole batch with a fixed number of queries: one lookup of the customers by
 phone key and by e-mail, one ``bulk_create`` of the new customers, one counter update per
-month for the case numbers, one ``bulk_create`` of the cases and one of their ``case.created``
-events (hash-chained exactly as ``kesu.cases.events.append`` does), then the search index.
+month for the case numbers, one ``bulk_create`` of the cases, one of their ``case.created``
+events (hash-chained exactly as ``kesu.cases.events.append`` does) and one of their SLA clocks
+(``kesu.sla.actions.build_clocks``), then the search index.
 
 The rules are those of ``kesu.cases.actions._validate`` and ``_check_actor_may_create``;
 ``kesu/cases/tests/test_bulk.py`` proves that a case imported here and one created through
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from kesu.cases import search
 from kesu.cases.actions import NewCase, case_row_values, case_snapshot, field_errors
 from kesu.cases.events import EventType, event_payload
+from kesu.cases.intake_triage import triage_new_cases
 from kesu.cases.models import Case, CaseEvent, Category
 from kesu.cases.numbering import period_of, reserve_case_numbers
 from kesu.core.errors import Forbidden
@@ -41,6 +43,7 @@ from kesu.customers.models import Customer
 from kesu.org.models import OrgUnit, User
 from kesu.org.roles import Cap, has_cap
 from kesu.org.scope import visible_unit_ids
+from kesu.sla.actions import build_clocks
 
 CUSTOMER_RETRIES = 3
 #: SQLite page cache while a bulk import runs (KiB): each row touches some twenty indexes, whose
@@ -55,6 +58,7 @@ class ImportRow:
     line: int
     data: NewCase
     errors: dict[str, list[str]] = field(default_factory=dict)
+    kind_given: bool = True  # False: the file left the kind empty and the default was used
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def do_import_batch(
     Each created case has what ``do_create_case`` would give it: the customer found by phone
     key, else e-mail, else created (blanks of a found profile filled), the next numbers of
     its month in row order, status and missing fields, a tracking token, its ``case.created``
-    event (seq 1 after GENESIS) and its search index entry.
+    event (seq 1 after GENESIS), its SLA clocks and its search index entry.
     """
     check_actor_may_import(actor)
     lookups = lookups or Lookups.load()
@@ -177,6 +181,10 @@ def do_import_batch(
         for case, event in zip(cases, created, strict=True):
             event.case_id = case.pk
         insert_rows(created, returning=False)
+        triage_new_cases(cases, kind_given=[row.kind_given for row in good], at=now)
+        # The SLA clocks intake starts (``sync_case_clocks`` on "created"), counted from each
+        # case's receipt: an old case imported as open is past due at the next sweep.
+        insert_rows(build_clocks(cases, at=timezone.now()), returning=False)
         _index(cases)
     return BatchResult(cases=cases, errors=errors)
 
@@ -383,6 +391,10 @@ def _new(model: type[M], **kwargs: Any) -> M:
     for f, obj in related:
         f.set_cached_value(instance, obj)  # type: ignore[attr-defined]
     return instance
+
+
+#: ``_new`` for other apps' bulk writers (e.g. ``kesu.sla.actions.build_clocks``).
+new_instance = _new
 
 
 def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:

@@ -19,14 +19,15 @@ from kesu.sla.actions import sync_case_clocks
 
 def after_change(
     case: Case, *, at: datetime, trigger: str | None, event: str = "", actor: User | None = None,
-    recipients: Iterable[User | None] = (), context: dict[str, Any] | None = None,
+    recipients: Iterable[User | None] = (), context: dict[str, Any] | None = None, new_case: bool = False,
 ) -> None:
     """Resynchronise the case's clocks (unless ``trigger`` is None); notify ``recipients`` of ``event``.
 
-    The notify action leaves out the actor, who knows what they just did.
+    The notify action leaves out the actor, who knows what they just did. ``new_case``: the
+    case was created in this transaction (intake), so it has no clocks yet to read.
     """
     if trigger is not None:
-        sync_case_clocks(case, at=at, trigger=trigger)
+        sync_case_clocks(case, at=at, trigger=trigger, new_case=new_case)
     if event:
         # Even with no user to tell, webhooks subscribed to the event must fire.
         people = {u.pk: u for u in recipients if u is not None}

@@ -494,7 +494,7 @@ class RowMapper:
                 priority=row.choice("priority", "priority", Priority),
             ),
         )
-        return ImportRow(line=line, data=data, errors=row.errors)
+        return ImportRow(line=line, data=data, errors=row.errors, kind_given=bool(row.text("kind").strip()))
 
     def _customer(self, row: _Row) -> CustomerInput:
         return CustomerInput(

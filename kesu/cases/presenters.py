@@ -12,6 +12,7 @@ from kesu.cases.workflow import allowed_targets
 from kesu.org.masking import contact_for
 from kesu.org.models import User
 from kesu.sla.queries import clock_views
+from kesu.triage.schemas import triage_dict
 
 
 def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> dict[str, Any]:
@@ -65,6 +66,7 @@ def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> di
             {"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in case.attachments.all()
         ]
+        data["triage"] = triage_dict(case)
         data["allowed_transitions"] = allowed_targets(case.status, viewer.role, case.resume_status)
         data["clocks"] = [
             {"name": c.code, "label": str(c.name), "due_at": c.due_at.astimezone(UTC) if c.due_at else None,

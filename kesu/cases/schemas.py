@@ -7,6 +7,8 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
+from kesu.triage.schemas import TriageOut
+
 
 class CustomerIn(Schema):
     name: str = Field("", max_length=120)
@@ -151,6 +153,7 @@ class CaseOut(Schema):
     attachments: list[AttachmentOut] = []
     clocks: list[ClockOut] = []
     allowed_transitions: list[str] = []
+    triage: TriageOut | None = None
 
 
 class CaseListOut(Schema):

@@ -344,6 +344,27 @@ def index_cases(cases: Sequence[Case]) -> None:
             _sqlite_index_rows(conn, _rows(chunk, using))
 
 
+def index_new_cases(cases: Sequence[Case]) -> None:
+    """:func:`index_cases` for cases INSERTed in the caller's transaction, from the objects.
+
+    Such a case has no index row yet and its text is what the objects hold, so the read-back
+    and the comparison with the stored document are skipped: PostgreSQL's INSERT trigger
+    filled the grams already; SQLite gets its FTS and document rows in two statements.
+    """
+    using = router.db_for_write(Case)
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        if conn.vendor != "postgresql":
+            index_cases(cases)
+        return
+    rows = [(c.pk, c.title, c.description, c.customer_name) for c in cases if c.pk is not None]
+    if not rows:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(sql.SQLITE_FTS_INSERT, [(r[0], sqlite_grams(*r[1:])) for r in rows])
+        cur.executemany(sql.SQLITE_DOC_UPSERT, rows)
+
+
 def rebuild_index(
     batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
 ) -> int:

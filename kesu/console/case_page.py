@@ -19,10 +19,12 @@ from kesu.console.common import user_of
 from kesu.console.forms import AttachmentForm, ClassifyForm
 from kesu.console.forms_workflow import AssignForm, MessageForm, TransitionForm
 from kesu.console.timeline import case_timeline
+from kesu.console.views_links import related_context
 from kesu.org.masking import contact_for
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
 from kesu.sla.queries import clock_views
+from kesu.triage.views import triage_panel
 
 
 def render_detail(request: HttpRequest, case: Case, *, status: int = 200,
@@ -55,6 +57,8 @@ def render_detail(request: HttpRequest, case: Case, *, status: int = 200,
         "message_form": message_form,
         "case_messages": case.messages.select_related("author"),
         "clocks": clock_views(case, now=timezone.now()),
+        "related": related_context(case, user),
+        "triage": triage_panel(case, user),
     }
     return render(request, "console/case_detail.html", context, status=status)
 

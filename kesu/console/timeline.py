@@ -44,6 +44,12 @@ EVENT_LABELS: dict[str, Promise] = {
     EventType.ASSIGNED: _("Assigned"),
     EventType.MESSAGE_ADDED: _("Communication recorded"),
     "mailin.attachment_rejected": _("E-mail attachment refused"),
+    "case.linked": _("Related cases linked"),
+    "case.merged": _("Cases merged"),
+    "case.crisis": _("Flagged as crisis"),
+    "case.crisis_resolved": _("Crisis resolved"),
+    "case.triaged": _("Classification suggested"),
+    "case.triage_reviewed": _("Suggestion reviewed"),
 }
 
 FIELD_LABELS: dict[str, Promise] = {
@@ -63,10 +69,14 @@ FIELD_LABELS: dict[str, Promise] = {
     "method": _("Assigned by"), "message_kind": _("Kind"), "direction": _("Direction"),
     "visible_to_customer": _("Visible to the customer"), "subject": _("Subject"),
     "promised_reply_at": _("Promised reply by"),
+    "repeat_of": _("Repeat of"), "duplicate_of": _("Possible duplicate of"),
+    "same_batch_as": _("Same batch as"),
+    "merged_into": _("Merged into"), "merged_from": _("Merged from"), "team": _("Crisis team"),
+    "repeats": _("Repeats"),
 }
 
 #: Internal keys that say nothing to a reader of the timeline.
-HIDDEN_KEYS = {"customer_id", "message_id"}
+HIDDEN_KEYS = {"customer_id", "message_id", "suggestions"}
 
 CHOICES: dict[str, type[TextChoices]] = {
     "channel": Channel, "kind": Kind, "status": Status, "emotion": Emotion, "validity": Validity,
@@ -126,6 +136,8 @@ class _Formatter:
             "org_unit": lambda v: self.units.get(v, str(v)),
             "received_at": _local_time, "at": _local_time, "due_at": _local_time,
             "promised_reply_at": _local_time,
+            **dict.fromkeys(("repeat_of", "duplicate_of", "same_batch_as", "team"),
+                            lambda v: list_sep().join(map(str, v))),
             "size": lambda v: str(filesizeformat(v)),
             "sha256": lambda v: str(v)[:16] + "…",
         }

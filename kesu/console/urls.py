@@ -43,3 +43,7 @@ urlpatterns += [
     path("settings/routing/<int:pk>/", views_policies.routing_rules, name="routing_rule_edit"),
     path("settings/authority/", views_policies.authority_limits, name="authority_limits"),
 ]
+
+from kesu.console import views_links  # noqa: E402 - related cases, merge, crisis (TR-5, TR-7)
+
+urlpatterns += views_links.urlpatterns

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kesu.cases.models import Case
 from kesu.core import audit
 from kesu.core.errors import Forbidden, NotFound, ValidationFailed
+from kesu.notify import prefs
 from kesu.notify.choices import USER_CHANNELS, Channel, Event, OutboxState, WebhookKind, event_spec
 from kesu.notify.choices import subscribable_events as _subscribable
 from kesu.notify.models import Notification, Outbox, Preference, WebhookEndpoint
@@ -69,7 +70,7 @@ def _webhook_rows(event: str, case: Case | None, context: dict[str, Any],
 
 
 def subscribed_endpoints(event: str) -> list[WebhookEndpoint]:
-    return [e for e in WebhookEndpoint.objects.filter(is_active=True) if event in (e.events or [])]
+    return prefs.subscribed_endpoints(event)
 
 
 def enqueue(ids: list[int]) -> None:
@@ -114,7 +115,7 @@ def notify(event: str, *, case: Case | None, recipients: Iterable[User], context
     rows += _webhook_rows(event, case, context, subscribed_endpoints(event))
     if not rows:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint: the caller's transaction owns the rows
         created = Outbox.objects.bulk_create(rows)
         ids = [r.pk for r in created]
         transaction.on_commit(lambda: enqueue(ids), robust=True)
@@ -154,6 +155,7 @@ def do_set_preferences(user: User, choices: dict[tuple[str, str], bool], *, acto
         raise ValidationFailed(
             _("Unknown event or channel: {items}.").format(items=", ".join(sorted(unknown))))
     with transaction.atomic():
+        prefs.changed()
         for (event, channel), enabled in choices.items():
             Preference.objects.update_or_create(user=user, event=event, channel=channel,
                                                 defaults={"enabled": enabled})
@@ -201,6 +203,7 @@ def do_save_webhook_endpoint(data: EndpointInput, *, instance: WebhookEndpoint |
     _require_admin(actor)
     _validate_endpoint(data, instance)
     with transaction.atomic():
+        prefs.changed()
         endpoint = instance or WebhookEndpoint()
         endpoint.name, endpoint.kind, endpoint.url = data.name.strip(), data.kind, data.url.strip()
         endpoint.events, endpoint.language = list(data.events), data.language

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -117,15 +121,52 @@ def do_create_token(user: User, *, name: str = "", actor: User | None) -> str:
     return secret
 
 
+#: How long a process trusts a token it checked: a revoked token or a deactivated user is
+#: refused by every process at most this long after the change (by this one at once after
+#: ``forget_tokens``). Saves the token query, ~10 % of an API request's CPU.
+TOKEN_CACHE_SECONDS = 10.0
+_TOKEN_CACHE_MAX = 10_000
+
+
+@dataclass
+class _CheckedToken:
+    checked_at: float  # time.monotonic()
+    user: User
+    token_id: int
+    last_used_at: datetime | None
+
+
+_tokens: dict[str, _CheckedToken] = {}
+_tokens_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    """Make this process check every token against the database again."""
+    with _tokens_lock:
+        _tokens.clear()
+
+
 def user_for_token(secret: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user", "user__org_unit")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
+    """The active user a valid, unrevoked bearer token belongs to (a copy the caller may change)."""
+    digest = token_digest(secret)
+    hit = _tokens.get(digest)
+    if hit is None or time.monotonic() - hit.checked_at > TOKEN_CACHE_SECONDS:
+        token = (
+            ApiToken.objects.select_related("user", "user__org_unit")
+            .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            with _tokens_lock:
+                _tokens.pop(digest, None)
+            return None
+        hit = _CheckedToken(time.monotonic(), token.user, token.pk, token.last_used_at)
+        with _tokens_lock:
+            if len(_tokens) >= _TOKEN_CACHE_MAX:
+                _tokens.clear()
+            _tokens[digest] = hit
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if hit.last_used_at is None or (now - hit.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=hit.token_id).update(last_used_at=now)
+        hit.last_used_at = now
+    return copy.copy(hit.user)

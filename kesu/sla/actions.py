@@ -27,8 +27,8 @@ from kesu.sla.calendars import calendar_for_unit, snapshot, unit_info
 from kesu.sla.choices import ClockCode, ClockState, SlaEvent
 from kesu.sla.escalation import current_level, next_level
 from kesu.sla.models import CaseClock, Escalation
-from kesu.sla.policies import Target, active_rules, targets_for
-from kesu.sla.rules import RULES, TRIGGERS, ClockRule, should_start, should_stop
+from kesu.sla.policies import Target, active_rules, targets_cached
+from kesu.sla.rules import RULES, TRIGGERS, ClockRule, Trigger, should_start, should_stop
 from kesu.sla.worktime import WorkCalendar
 
 PROMISE_WARN_PERCENT = 80
@@ -144,7 +144,7 @@ def _restart(clock: CaseClock, target: Target, cal: WorkCalendar, at: datetime) 
 def case_targets(case: Case, unit_path: str | None = None) -> dict[str, Target]:
     """The SLA targets that apply to ``case`` now, per clock code."""
     level = case.customer.level if case.customer_id and case.customer else "normal"
-    return targets_for(
+    return targets_cached(
         active_rules(),
         kind=case.kind,
         severity=case.severity or "",
@@ -154,18 +154,23 @@ def case_targets(case: Case, unit_path: str | None = None) -> dict[str, Target]:
     )
 
 
-def sync_case_clocks(case: Case, *, at: datetime, trigger: str) -> None:
+def sync_case_clocks(case: Case, *, at: datetime, trigger: str, new_case: bool = False) -> None:
     """Bring the clocks of ``case`` in line with its status and classification. Idempotent.
 
     Called inside the caller's transaction; ``trigger`` is created | status | classified |
     reply_sent. Reads ``case.status``, kind, severity, priority, customer level and org unit.
+    ``new_case``: the case was INSERTed in this transaction, so it has no clocks to read —
+    unless a sync already ran on this instance since (e.g. a step of intake reclassified it),
+    which is remembered on the instance and then the clocks are read as usual.
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {trigger!r}")
     snap = snapshot()
     cal = calendar_for_unit(case.org_unit_id, snap)
     targets = case_targets(case, unit_info(case.org_unit_id, snap).path)
-    clocks = {c.code: c for c in CaseClock.objects.filter(case_id=case.pk)}
+    fresh = new_case and not getattr(case, "_kesu_clocks_synced", False)
+    case._kesu_clocks_synced = True  # type: ignore[attr-defined]
+    clocks = {} if fresh else {c.code: c for c in CaseClock.objects.filter(case_id=case.pk).order_by()}
     created: list[CaseClock] = []
     for code, rule in RULES.items():
         clock = clocks.get(code)
@@ -182,6 +187,61 @@ def sync_case_clocks(case: Case, *, at: datetime, trigger: str) -> None:
             created.append(clock)
     if created:
         CaseClock.objects.bulk_create(created)
+
+
+def build_clocks(cases: Iterable[Case], *, at: datetime) -> list[CaseClock]:
+    """The clocks ``sync_case_clocks(case, at=at, trigger="created", new_case=True)`` would
+    create for each of ``cases`` (new, unsaved, all relations loaded), as unsaved rows.
+
+    For bulk intake. Receipt clocks count from each case's ``received_at``, exactly as for a
+    case registered one by one: an imported case that is still open and was received long ago
+    is past due, and the next sweep marks it breached and escalates it (ADR 0004). Import cases
+    that are already dealt with as finished instead — a finished case gets no clocks.
+    Targets and calendars are looked up once per distinct (unit, classification, level).
+    """
+    from kesu.cases.bulk import new_instance  # kesu.cases.bulk imports this module
+
+    snap = snapshot()
+    rules = active_rules()
+    plans: dict[tuple[int, str, str, str, str, str], list[tuple[ClockRule, Target]]] = {}
+    out: list[CaseClock] = []
+    for case in cases:
+        level = case.customer.level if case.customer_id and case.customer else "normal"
+        key = (case.org_unit_id, case.kind, case.severity or "", case.priority or "", level, case.status)
+        plan = plans.get(key)
+        if plan is None:
+            targets = targets_cached(rules, kind=case.kind, severity=case.severity or "",
+                                     priority=case.priority or "", level=level,
+                                     unit_path=unit_info(case.org_unit_id, snap).path)
+            plan = plans[key] = [
+                (rule, targets[code]) for code, rule in RULES.items()
+                if code in targets and should_start(rule, case.status, Trigger.CREATED, exists=False)
+            ]
+        if not plan:
+            continue
+        cal = calendar_for_unit(case.org_unit_id, snap)
+        for rule, target in plan:
+            started = case.received_at if rule.from_receipt else at
+            due, warn = deadlines(cal, started, target.amount, target.unit, 0, target.warn_percent)
+            paused = case.status == Status.AWAITING_INFO and rule.pausable
+            # What _new_clock builds, by the positional path (keyword construction of a model
+            # costs more than the working-time arithmetic).
+            out.append(new_instance(
+                CaseClock, case=case, code=target.clock, started_at=started, policy_id=target.policy_id,
+                amount=target.amount, unit=target.unit, warn_percent=target.warn_percent, due_at=due,
+                warn_at=warn, paused_at=max(at, started) if paused else None,
+                state=ClockState.PAUSED if paused else ClockState.RUNNING,
+            ))
+    return out
+
+
+def start_clocks_bulk(cases: Iterable[Case], *, at: datetime) -> list[CaseClock]:
+    """``build_clocks`` and insert them: the clocks of a batch of cases created in the caller's
+    transaction, with one ``bulk_create``. Returns the clocks (saved)."""
+    clocks = build_clocks(cases, at=at)
+    if clocks:
+        CaseClock.objects.bulk_create(clocks, batch_size=2000)
+    return clocks
 
 
 def do_track_promise(

@@ -20,20 +20,19 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
-from django.db.models.expressions import Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from kesu.cases.bulk import insert_rows, new_instance
 from kesu.cases.choices import FINISHED_STATUSES
 from kesu.cases.models import Case
 from kesu.org.models import OrgUnit, User
 from kesu.sla.actions import deadlines, notify
-from kesu.sla.bulk_events import append_many
+from kesu.sla.bulk_events import append_many, lock_heads
 from kesu.sla.calendars import calendar_lookup
-from kesu.sla.choices import ClockCode, ClockState, SlaEvent
+from kesu.sla.choices import ClockCode, SlaEvent
 from kesu.sla.escalation import ResolvedLevel, next_level, warning_recipients_many
 from kesu.sla.models import CaseClock, Escalation
-from kesu.sla.sqlbulk import update_by_id
+from kesu.sla.sqlbulk import mark_breached, update_by_id
 from kesu.sla.worktime import WorkCalendar
 
 _OPEN = Q(stopped_at__isnull=True, paused_at__isnull=True)
@@ -78,12 +77,6 @@ def _sweep_batch(now: datetime, batch: int, result: SweepResult, *, breach: bool
             return 0
         ids = [r[0] for r in rows]
         if breach:
-            CaseClock.objects.filter(pk__in=ids, breached_at__isnull=True).update(
-                breached_at=now,
-                state=ClockState.BREACHED,
-                warned_at=Coalesce("warned_at", Value(now)),
-                notify_pending=True,
-            )
             result.breached += len(rows)
             result.escalated += _record_breaches(rows, now, result)
         else:
@@ -109,13 +102,19 @@ def _record_warnings(rows: list[Row], now: datetime) -> None:
 
 
 def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int:
-    """Events for each breached clock; one escalation per case. Returns cases escalated."""
-    units = dict(Case.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "org_unit_id"))
+    """Mark the clocks breached, write an event for each and one escalation per case.
+    Returns cases escalated.
+
+    The clocks' marks and their escalation levels go in one UPDATE, after the escalations are
+    decided; the case rows are locked and their event heads and org units read in one query.
+    """
     by_case: dict[int, list[Row]] = defaultdict(list)
     for r in rows:
         by_case[r[1]].append(r)
+    heads = lock_heads(by_case)
     levels = dict(
         Escalation.objects.filter(case_id__in=by_case)
+        .order_by()
         .values("case_id")
         .annotate(m=Max("level"))
         .values_list("case_id", "m")
@@ -124,6 +123,7 @@ def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int
     seen = result.escalated_cases
     items: list[tuple[int, str, dict[str, Any]]] = []
     escalations: list[tuple[Escalation, list[User]]] = []
+    clock_level: dict[int, int | None] = {}
     for case_id, clock_rows in by_case.items():
         codes = [r[2] for r in clock_rows]
         items += [
@@ -131,16 +131,19 @@ def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int
             for r in clock_rows
         ]
         previous = levels.get(case_id) or 0
-        nxt = None if case_id in seen else resolve(units[case_id], previous)
+        nxt = None if case_id in seen else resolve(heads[case_id].org_unit_id, previous)
         if nxt is None:
-            if previous:
-                CaseClock.objects.filter(pk__in=[r[0] for r in clock_rows]).update(escalation_level=previous)
+            for r in clock_rows:
+                clock_level[r[0]] = previous or None
             continue
         seen.add(case_id)
+        for r in clock_rows:
+            clock_level[r[0]] = nxt.level
         reason = "sla:" + ",".join(codes)
         escalations.append(
             (
-                Escalation(
+                new_instance(
+                    Escalation,
                     case_id=case_id,
                     level=nxt.level,
                     level_name=nxt.name,
@@ -168,30 +171,27 @@ def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int
                 },
             )
         )
-    append_many(items, at=now)
-    _save_escalations(escalations, by_case)
+    mark_breached(clock_level, now)
+    append_many(items, at=now, heads=heads)
+    _save_escalations(escalations)
     return len(escalations)
 
 
-def _save_escalations(
-    escalations: list[tuple[Escalation, list[User]]], by_case: dict[int, list[Row]]
-) -> None:
+def _save_escalations(escalations: list[tuple[Escalation, list[User]]]) -> None:
     if not escalations:
         return
-    created = Escalation.objects.bulk_create([e for e, _ in escalations])
+    # COPY on PostgreSQL, multi-row INSERT on SQLite, without bulk_create's per-value compilation.
+    created = [e for e, _ in escalations]
+    insert_rows(created)
     through = Escalation.targets.through
-    through.objects.bulk_create(
+    insert_rows(
         [
-            through(escalation_id=e.pk, user_id=u.pk)
+            new_instance(through, escalation_id=e.pk, user_id=u.pk)
             for e, (_, users) in zip(created, escalations, strict=True)
             for u in users
-        ]
+        ],
+        returning=False,
     )
-    per_level: dict[int, list[int]] = defaultdict(list)
-    for e in created:
-        per_level[e.level] += [r[0] for r in by_case[e.case_id]]
-    for level, clock_ids in per_level.items():
-        CaseClock.objects.filter(pk__in=clock_ids).update(escalation_level=level)
 
 
 # --- notifications of the marks -----------------------------------------------------------

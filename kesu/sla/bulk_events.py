@@ -10,6 +10,7 @@ TODO(lead): move next to ``append`` in kesu/cases/events.py as ``append_many``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -26,28 +27,39 @@ Item = tuple[int, str, dict[str, Any]]  # (case id, event type, data)
 
 
 @dataclass
-class _Head:
+class Head:
     number: str
     count: int
     last: str
+    org_unit_id: int
 
 
-def append_many(items: list[Item], *, at: datetime, actor: Any = None) -> list[CaseEvent]:
+def lock_heads(case_ids: Iterable[int]) -> dict[int, Head]:
+    """Lock the cases (in id order, so concurrent writers cannot deadlock) and read their event
+    heads and org units: one query. Must run inside ``transaction.atomic``."""
+    return {
+        pk: Head(number, count, last or GENESIS, unit_id)
+        for pk, number, count, last, unit_id in Case.objects.select_for_update()
+        .filter(pk__in=sorted(set(case_ids)))
+        .order_by("pk")
+        .values_list("pk", "number", "event_count", "last_event_hash", "org_unit_id")
+    }
+
+
+def append_many(
+    items: list[Item], *, at: datetime, actor: Any = None, heads: dict[int, Head] | None = None
+) -> list[CaseEvent]:
     """Write ``items`` in order as events of their cases. Must run inside ``transaction.atomic``.
 
-    Returns the events written (attribute holders, not saved model instances).
+    ``heads`` from ``lock_heads`` in this transaction saves the locking read (they are
+    advanced in place). Returns the events written (attribute holders, not saved instances).
     """
     assert transaction.get_connection().in_atomic_block, "events are written inside a transaction"
     if not items:
         return []
-    case_ids = sorted({case_id for case_id, _, _ in items})
-    heads: dict[int, _Head] = {
-        pk: _Head(number, count, last or GENESIS)
-        for pk, number, count, last in Case.objects.select_for_update()
-        .filter(pk__in=case_ids)
-        .order_by("pk")
-        .values_list("pk", "number", "event_count", "last_event_hash")
-    }
+    if heads is None:
+        heads = lock_heads(case_id for case_id, _, _ in items)
+    touched: set[int] = set()
     at = at.replace(microsecond=0)
     actor_id = getattr(actor, "pk", None)
     rows: list[CaseEvent] = []
@@ -72,12 +84,13 @@ def append_many(items: list[Item], *, at: datetime, actor: Any = None) -> list[C
         )
         event.hash = chain_hash(event.prev_hash, event_payload(event, head.number))
         head.count, head.last = event.seq, event.hash
+        touched.add(case_id)
         rows.append(event)
     _insert(rows)
     update_by_id(
         Case._meta.db_table,
         [("event_count", "integer"), ("last_event_hash", "varchar")],
-        [(pk, h.count, h.last) for pk, h in heads.items()],
+        [(pk, heads[pk].count, heads[pk].last) for pk in sorted(touched)],
     )
     return rows
 

@@ -3,7 +3,8 @@
 Every calendar row and every dated exception is read in one go when a process first needs
 working time, and again only after a change: the actions that change a calendar bump a
 generation token in the shared cache on commit, and each process compares its token before
-answering. Nothing here queries the database per day or per case.
+answering (``kesu.sla.generation``: once per transaction). Nothing here queries the
+database per day or per case.
 
 Resolution: a unit uses its own calendar, else the nearest ancestor's (walking up the
 ``path``), else the built-in default (09:00–18:00 with lunch, Monday to Friday). A unit's own
@@ -14,15 +15,13 @@ its own dated entries win. The time zone is always the case's own unit's ``timez
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
-
 from kesu.org.models import OrgUnit
+from kesu.sla import generation
 from kesu.sla.models import Calendar, CalendarDay
 from kesu.sla.worktime import WorkCalendar, hours_from_json
 
@@ -71,16 +70,12 @@ _snapshot: Snapshot | None = None
 def bump_generation() -> None:
     """Make every process reload calendars (and org units) before its next answer."""
     global _snapshot
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation.bump(GENERATION_KEY)
     _snapshot = None
 
 
 def _generation() -> str:
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GENERATION_KEY) or "none"
-    return str(token)
+    return generation.token(GENERATION_KEY)
 
 
 def _load(generation: str) -> Snapshot:
@@ -121,6 +116,7 @@ def reset_cache() -> None:
     """Forget the process-local snapshot (tests, after a restore)."""
     global _snapshot
     _snapshot = None
+    generation.forget()
 
 
 def unit_info(unit_id: int, snap: Snapshot | None = None) -> UnitInfo:

@@ -1,18 +1,16 @@
 """Which SLA targets apply to a case: the most specific matching policy per clock (WF-4).
 
 Policies and their targets are read once per process and cached until an action changes one
-(generation token in the shared cache, as for calendars). Matching is pure Python.
+(generation token in the shared cache, as for calendars; ``kesu.sla.generation``). Matching is pure Python.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
+from kesu.sla import generation
 from kesu.sla.models import SlaPolicy, SlaTarget
 
 GENERATION_KEY = "kesu:sla:policy-generation"
@@ -60,26 +58,46 @@ _cached: tuple[str, list[PolicyRule]] | None = None
 
 
 def bump_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation.bump(GENERATION_KEY)
 
 
 def active_rules() -> list[PolicyRule]:
     """Active policies as rules, best first; reloaded after any policy change."""
     global _cached
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GENERATION_KEY) or "none"
+    token = generation.token(GENERATION_KEY)
     current = _cached
     if current is None or current[0] != token:
         with _lock:
-            current = _cached = (str(token), load_rules())
+            current = _cached = (token, load_rules())
+            _targets_memo.clear()
     return current[1]
 
 
 def reset_cache() -> None:
     global _cached
     _cached = None
+    _targets_memo.clear()
+    generation.forget()
+
+
+_targets_memo: dict[tuple[int, str, str, str, str, str], dict[str, Target]] = {}
+
+
+def targets_cached(
+    rules: list[PolicyRule], *, kind: str, severity: str, priority: str, level: str, unit_path: str
+) -> dict[str, Target]:
+    """``targets_for`` memoised per rule list and criteria: a few dozen combinations cover all
+    cases, and intake and every status change ask. Callers must not change the result."""
+    key = (id(rules), kind, severity, priority, level, unit_path)
+    found = _targets_memo.get(key)
+    if found is None or _cached is None or _cached[1] is not rules:
+        found = targets_for(rules, kind=kind, severity=severity, priority=priority, level=level,
+                            unit_path=unit_path)
+        if _cached is not None and _cached[1] is rules:
+            if len(_targets_memo) > 10_000:
+                _targets_memo.clear()
+            _targets_memo[key] = found
+    return found
 
 
 def load_rules() -> list[PolicyRule]:

@@ -38,3 +38,31 @@ def update_by_id(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[
             f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608
             [[adapt(v) if hasattr(v, "utcoffset") else v for v in row[1:]] + [row[0]] for row in rows],
         )
+
+
+def mark_breached(levels: dict[int, int | None], now: Any) -> int:
+    """Mark the clocks ``levels`` names breached at ``now`` in one statement, each with its new
+    escalation level (None keeps the level it has). Conditional on ``breached_at IS NULL``, so
+    a clock marked meanwhile keeps its first mark. Returns the rows changed."""
+    if not levels:
+        return 0
+    ids = list(levels)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "UPDATE sla_caseclock AS t SET breached_at = %s, state = 'breached', "
+                "warned_at = COALESCE(t.warned_at, %s), notify_pending = true, "
+                "escalation_level = COALESCE(v.level, t.escalation_level) "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, level) "
+                "WHERE t.id = v.id AND t.breached_at IS NULL",
+                [now, now, ids, [levels[i] for i in ids]],
+            )
+            return int(cur.rowcount)
+        at = connection.ops.adapt_datetimefield_value(now)
+        cur.executemany(
+            "UPDATE sla_caseclock SET breached_at = %s, state = 'breached', "
+            "warned_at = COALESCE(warned_at, %s), notify_pending = 1, "
+            "escalation_level = COALESCE(%s, escalation_level) WHERE id = %s AND breached_at IS NULL",
+            [[at, at, levels[i], i] for i in ids],
+        )
+        return int(cur.rowcount)

@@ -61,6 +61,8 @@ def _walk(case: Case, limits: dict[str, str]) -> list[str]:
         actor = ev.actor
         if old != status or move is None:
             problems.append(f"{case.number}: {old}→{new} is not in the table (status was {status})")
+        elif actor is None and {old, new} == {Status.NEW, Status.AWAITING_INFO}:
+            pass  # intake's completeness check after a suggested kind (kesu.triage.actions)
         elif actor is None or actor.role not in move.roles:
             problems.append(f"{case.number}: {actor} may not move {old}→{new}")
         elif move.needs_reason and not ev.data.get("reason"):

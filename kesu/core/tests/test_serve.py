@@ -110,14 +110,15 @@ def test_serve_answers_pages_static_and_health_then_stops_cleanly(served: Served
     # The worker announces itself with a heartbeat through the file broker at start-up.
     deadline = time.monotonic() + START_SECONDS
     while True:
-        status = subprocess.run(kesu("status"), env=served.env, capture_output=True, text=True,
+        status = subprocess.run(kesu("status"), env={**served.env, "KESU_LANGUAGE": "zh-hans"},
+                                capture_output=True, text=True,
                                 timeout=60)
         if status.returncode == 0 or time.monotonic() > deadline:
             break
         time.sleep(1)
     assert status.returncode == 0, status.stdout + status.stderr + served.output()
-    assert "status: ok" in status.stdout
-    assert "filesystem (embedded)" in status.stdout
+    assert "状态：正常" in status.stdout  # the CLI speaks Chinese by default
+    assert "文件系统（内置）" in status.stdout
 
     children = psutil.Process(served.proc.pid).children(recursive=True)
     assert len(children) >= 4  # gunicorn master + 2 workers, celery main + pool

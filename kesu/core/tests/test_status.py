@@ -8,11 +8,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kesu.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The command speaks the CLI's language; these tests read its English."""
+    with translation.override("en"):
+        yield
 
 
 def status() -> tuple[str, str | None]:
@@ -54,3 +61,11 @@ def test_broker_is_described_without_its_password(settings: object) -> None:
 
     settings.CELERY_BROKER_URL = "redis://:s3cret@redis.internal:6380/2"  # type: ignore[attr-defined]
     assert describe_broker() == "redis at redis.internal:6380/2"
+
+
+def test_status_speaks_chinese_by_default() -> None:
+    WorkerHeartbeat.objects.create(name="celery@w1", last_seen=timezone.now())
+    with translation.override("zh-hans"):
+        out, error = status()
+    assert error is None
+    assert "迁移" in out and out.rstrip().endswith("状态：正常")

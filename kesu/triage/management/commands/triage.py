@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from kesu.core.errors import NotFound
 from kesu.triage import service
 from kesu.triage.core import FIELDS, store
 from kesu.triage.core.evaluate import evaluate, format_report
@@ -31,7 +32,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        train = sub.add_parser("train", help="Build a new model version and make it current")
+        train = sub.add_parser("train", help="Build a new model version and make it current. In the "
+                               "installation's model root it also learns from every case staff confirmed "
+                               "or corrected")
         train.add_argument("--starter", action="store_true", help="Include kesu's own starter sentences")
         add_csv_arguments(train, required=False)
         train.add_argument("--out", help="Model root directory (default: DATA_DIR/triage/models)")
@@ -62,6 +65,11 @@ class Command(BaseCommand):
     def root(self, opts: dict[str, Any], key: str = "root") -> Path:
         return Path(opts[key]) if opts.get(key) else service.models_root()
 
+    def is_installation(self, root: Path) -> bool:
+        """The installation's own model root: versions are registered and promoted in the database
+        (audited, and the labels staff gave are trained on). Another root is a scratch area: files only."""
+        return root.resolve() == service.models_root().resolve()
+
     def csv_examples(self, opts: dict[str, Any]) -> list[Example]:
         if not (opts.get("label_column") and opts.get("field")):
             raise CommandError(_("--csv needs --label-column and --field."))
@@ -80,11 +88,20 @@ class Command(BaseCommand):
         if not opts["starter"] and not opts.get("csv"):
             raise CommandError(_("Choose what to train on: --starter, --csv FILE, or both."))
         examples = self.csv_examples(opts) if opts.get("csv") else []
-        result = service.train(starter=opts["starter"], examples=examples, root=self.root(opts, "out"),
-                               make_current=not opts["keep_current"])
-        model = result.model
+        root = self.root(opts, "out")
+        if self.is_installation(root):
+            from kesu.triage.actions_models import do_train_model_version
+
+            outcome = do_train_model_version(actor=None, promote=not opts["keep_current"], examples=examples,
+                                             starter=opts["starter"])
+            model = service.get_model(outcome.version.version, root=root)
+            path = root / model.version
+        else:
+            result = service.train(starter=opts["starter"], examples=examples, root=root,
+                                   make_current=not opts["keep_current"], include_confirmed=False)
+            model, path = result.model, result.path
         self.stdout.write(_("Model {version} trained on {n} examples, saved in {path}.")
-                          .format(version=model.version, n=model.training_size, path=result.path))
+                          .format(version=model.version, n=model.training_size, path=path))
         for name, m in model.metrics.items():
             if m:
                 method = _("{n}-fold cross-validation").format(n=m["folds"])
@@ -149,5 +166,15 @@ class Command(BaseCommand):
                 fields=", ".join(m["fields"])))
 
     def do_use(self, opts: dict[str, Any]) -> None:
-        store.set_current(self.root(opts), opts["version"])
+        root = self.root(opts)
+        if self.is_installation(root):
+            from kesu.triage.actions_models import do_promote_model_version
+
+            try:
+                do_promote_model_version(opts["version"], actor=None, root=root)
+            except NotFound as exc:
+                raise store.ModelNotFound(opts["version"]) from exc
+            store.set_current(root, opts["version"])  # at once: a command has no request to commit
+        else:
+            store.set_current(root, opts["version"])
         self.stdout.write(_("Model {version} is now current.").format(version=opts["version"]))
