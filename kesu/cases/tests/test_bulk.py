@@ -289,4 +289,5 @@ def test_query_count_does_not_grow_with_the_batch(org):
 
     queries(2, 0)  # creates the months' counters
     assert queries(10, 100) == queries(300, 1000)
-    assert len(queries(300, 2000)) <= 16
+    # 17 on PostgreSQL: triage reads the category tree and its settings once per batch.
+    assert len(queries(300, 2000)) <= 17
