@@ -76,7 +76,7 @@ def repeat_priority(priority: str, repeats: int) -> str:
 
 def do_link_related(
     case: Case, *, at: datetime, actor: User | None = None, raise_priority: bool = True,
-    cfg: LinkSettings | None = None,
+    cfg: LinkSettings | None = None, found: list[Related] | None = None, new_case: bool = False,
 ) -> LinkResult:
     """Link ``case`` to its repeats, possible duplicates and open cases of the same batch.
 
@@ -85,8 +85,13 @@ def do_link_related(
     new repeat is found and ``raise_priority`` is true, the priority goes up (``repeat_priority``)
     with a ``case.classified`` event; pass ``raise_priority=False`` when the triage suggestion
     already took ``repeat_count(case)`` into account. Praise is never raised.
+
+    ``found`` is ``find_related(case)`` when the caller already has it (intake computes it once
+    for triage and links). ``new_case``: the caller is intake, whose own ``after_change`` follows,
+    so a raised priority does not sync the clocks a second time.
     """
-    found = find_related(case, cfg=cfg)
+    if found is None:
+        found = find_related(case, cfg=cfg)
     with transaction.atomic():
         existing = set(CaseLink.objects.filter(case=case).values_list("other_id", "kind"))
         new = [r for r in found if (r.case_id, r.kind) not in existing]
@@ -105,7 +110,7 @@ def do_link_related(
         repeats = len(by_kind[LinkKind.REPEAT])
         change = None
         if raise_priority and repeats and case.kind != Kind.PRAISE:
-            change = _raise_priority(case, repeats, at=at, actor=actor)
+            change = _raise_priority(case, repeats, at=at, actor=actor, effects=not new_case)
     return LinkResult(related=found, created=len(new), repeats=repeats,
                       duplicates=len(by_kind[LinkKind.POSSIBLE_DUPLICATE]),
                       same_batch=len(by_kind[LinkKind.SAME_BATCH]), priority=change)
@@ -118,8 +123,10 @@ def repeat_reason(repeats: int) -> str:
             count=repeats)
 
 
-def _raise_priority(case: Case, repeats: int, *, at: datetime, actor: User | None) -> tuple[str, str] | None:
-    """Write the raised priority and its ``case.classified`` event; the SLA clocks follow it."""
+def _raise_priority(case: Case, repeats: int, *, at: datetime, actor: User | None,
+                    effects: bool = True) -> tuple[str, str] | None:
+    """Write the raised priority and its ``case.classified`` event; the SLA clocks follow it
+    (through ``after_change``, unless ``effects`` is false because the caller's follows)."""
     old = Case.objects.select_for_update().values_list("priority", flat=True).get(pk=case.pk)
     new = repeat_priority(old, repeats)
     if new == old:
@@ -130,7 +137,8 @@ def _raise_priority(case: Case, repeats: int, *, at: datetime, actor: User | Non
         "old": {"priority": old}, "new": {"priority": new}, "reason": repeat_reason(repeats),
         "repeats": repeats,
     })
-    after_change(case, at=at, trigger="classified")
+    if effects:
+        after_change(case, at=at, trigger="classified")
     return old, new
 
 

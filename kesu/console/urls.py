@@ -3,7 +3,16 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kesu.console import views_auth, views_cases, views_customers
+from kesu.console import (
+    views_auth,
+    views_cases,
+    views_customers,
+    views_import,
+    views_links,
+    views_policies,
+    views_related_settings,
+    views_workflow,
+)
 
 app_name = "console"
 
@@ -23,8 +32,6 @@ urlpatterns: list = [
     path("customers/<int:pk>/", views_customers.customer_detail, name="customer_detail"),
 ]
 
-from kesu.console import views_import, views_policies, views_workflow  # noqa: E402
-
 urlpatterns += [
     path("imports/", views_import.import_list, name="import_list"),
     path("imports/new/", views_import.import_new, name="import_new"),
@@ -42,8 +49,8 @@ urlpatterns += [
     path("settings/routing/", views_policies.routing_rules, name="routing_rules"),
     path("settings/routing/<int:pk>/", views_policies.routing_rules, name="routing_rule_edit"),
     path("settings/authority/", views_policies.authority_limits, name="authority_limits"),
+    path("settings/related/", views_related_settings.related_settings, name="related_settings"),
 ]
 
-from kesu.console import views_links  # noqa: E402 - related cases, merge, crisis (TR-5, TR-7)
-
+# Related cases, merge, crisis (TR-5, TR-7).
 urlpatterns += views_links.urlpatterns

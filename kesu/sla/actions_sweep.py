@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -49,7 +49,13 @@ class SweepResult:
     levels: dict[tuple[int, int], ResolvedLevel | None] = field(default_factory=dict, repr=False)
 
 
-def do_sweep_clocks(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
+#: Clocks marked per transaction. Larger batches mean fewer round trips and commits (the sweep
+#: of 10,000 due clocks among 1,000,000 open ones is bound by them, ADR 0004) while a batch's
+#: case rows stay locked for well under a second.
+SWEEP_BATCH = 5000
+
+
+def do_sweep_clocks(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
     """Mark breaches (and escalate), then warnings. Idempotent; returns what this run marked."""
     now = now or timezone.now()
     result = SweepResult()
@@ -67,6 +73,7 @@ def _sweep_batch(now: datetime, batch: int, result: SweepResult, *, breach: bool
         else _OPEN & Q(warned_at__isnull=True, breached_at__isnull=True, warn_at__lte=now)
     )
     with transaction.atomic():
+        _relax_durability()
         rows = list(
             CaseClock.objects.select_for_update(skip_locked=True)
             .filter(due)
@@ -89,6 +96,19 @@ def _sweep_batch(now: datetime, batch: int, result: SweepResult, *, breach: bool
 
 
 Row = tuple[int, int, str, datetime, int]
+
+
+def _relax_durability() -> None:
+    """PostgreSQL: do not wait for the WAL flush when this transaction commits.
+
+    A sweep batch is all-or-nothing either way (asynchronous commit keeps atomicity and order);
+    what a crash in the next fraction of a second could lose is only the durability of the last
+    batches, and the next sweep finds those clocks still unmarked and marks them again. Waiting
+    for the flush was a fifth of a sweep's time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit = off")
 
 
 def _clock_context(code: str, due_at: datetime, **extra: Any) -> dict[str, Any]:

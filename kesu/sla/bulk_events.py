@@ -9,18 +9,17 @@ TODO(lead): move next to ``append`` in kesu/cases/events.py as ``append_many``.
 
 from __future__ import annotations
 
-import json
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, cast
 
 from django.db import connection, transaction
 
 from kesu.cases.events import event_payload
 from kesu.cases.models import Case, CaseEvent
-from kesu.core.hashchain import GENESIS, chain_hash
+from kesu.core.hashchain import GENESIS, canonical
 from kesu.sla.sqlbulk import update_by_id
 
 Item = tuple[int, str, dict[str, Any]]  # (case id, event type, data)
@@ -48,11 +47,11 @@ def lock_heads(case_ids: Iterable[int]) -> dict[int, Head]:
 
 def append_many(
     items: list[Item], *, at: datetime, actor: Any = None, heads: dict[int, Head] | None = None
-) -> list[CaseEvent]:
+) -> list[_Event]:
     """Write ``items`` in order as events of their cases. Must run inside ``transaction.atomic``.
 
     ``heads`` from ``lock_heads`` in this transaction saves the locking read (they are
-    advanced in place). Returns the events written (attribute holders, not saved instances).
+    advanced in place). Returns the events written (plain records, not model instances).
     """
     assert transaction.get_connection().in_atomic_block, "events are written inside a transaction"
     if not items:
@@ -62,27 +61,16 @@ def append_many(
     touched: set[int] = set()
     at = at.replace(microsecond=0)
     actor_id = getattr(actor, "pk", None)
-    rows: list[CaseEvent] = []
+    rows: list[_Event] = []
     actor_name = getattr(actor, "username", "") or ""
     for case_id, type_, data in items:
         head = heads[case_id]
         # A plain stand-in for CaseEvent: event_payload reads attributes only, and building
         # thousands of model instances costs more than hashing them.
-        event = cast(
-            CaseEvent,
-            SimpleNamespace(
-                case_id=case_id,
-                seq=head.count + 1,
-                type=type_,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                at=at,
-                data=data,
-                prev_hash=head.last,
-                hash="",
-            ),
+        event = _Event(case_id, head.count + 1, type_, actor_id, actor_name, at, data, head.last)
+        event.hash, event.data_json = _hash_and_data_json(
+            event.prev_hash, event_payload(cast(CaseEvent, event), head.number)
         )
-        event.hash = chain_hash(event.prev_hash, event_payload(event, head.number))
         head.count, head.last = event.seq, event.hash
         touched.add(case_id)
         rows.append(event)
@@ -95,10 +83,41 @@ def append_many(
     return rows
 
 
+@dataclass(slots=True)
+class _Event:
+    """What ``append_many`` writes of one event: ``CaseEvent``'s columns and its data as JSON."""
+
+    case_id: int
+    seq: int
+    type: str
+    actor_id: int | None
+    actor_name: str
+    at: datetime
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str = ""
+    data_json: str = ""
+
+
+def _hash_and_data_json(prev_hash: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """``chain_hash(prev_hash, payload)`` and the JSON of ``payload["data"]``, from one encoding.
+
+    The canonical form sorts the keys, so the data's JSON is the bytes between ``"data":`` and
+    the last ``,"seq":`` (the keys before it, the ids and names, are encoded strings, in which a
+    quote is always escaped; ``seq`` and ``type`` follow the data). Encoding every event once
+    instead of twice is a third of the sweep's Python time. ``test_bulk_events`` checks both
+    results against ``chain_hash`` and ``json.loads``.
+    """
+    blob = canonical(payload)
+    start = blob.index(b'"data":') + len(b'"data":')
+    end = blob.rindex(b',"seq":')
+    return hashlib.sha256(prev_hash.encode("ascii") + blob).hexdigest(), blob[start:end].decode("utf-8")
+
+
 _COLUMNS = ("case_id", "seq", "type", "actor_id", "actor_name", "at", "data", "prev_hash", "hash")
 
 
-def _insert(rows: list[CaseEvent]) -> None:
+def _insert(rows: list[_Event]) -> None:
     """COPY on PostgreSQL (the rows' ids are not needed); ``bulk_create`` elsewhere."""
     if connection.vendor != "postgresql":
         CaseEvent.objects.bulk_create(
@@ -119,7 +138,7 @@ def _insert(rows: list[CaseEvent]) -> None:
                     e.actor_id,
                     e.actor_name,
                     e.at,
-                    json.dumps(e.data, ensure_ascii=False),
+                    e.data_json,
                     e.prev_hash,
                     e.hash,
                 )

@@ -134,7 +134,10 @@ class CaseClock(models.Model):
     time (``paused_us`` accumulates it). The sweep looks only at running clocks.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_clocks")
+    # No index of its own: the unique (case, code) constraint's index serves lookups by case.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_clocks", db_index=False
+    )
     code = models.CharField(_("clock"), max_length=20, choices=ClockCode.choices)
     policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The target when the clock was (re)computed; empty for the promise clock (an absolute time).
@@ -172,7 +175,13 @@ class CaseClock(models.Model):
                 name="sla_clock_warn_open_idx",
                 condition=Q(stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True),
             ),
-            models.Index(fields=["state", "due_at"], name="sla_clock_state_due_idx"),
+            # The supervisors' breach list: open clocks that were warned or breached.
+            models.Index(
+                fields=["due_at"],
+                name="sla_clock_flagged_open_idx",
+                condition=Q(stopped_at__isnull=True)
+                & (Q(breached_at__isnull=False) | Q(warned_at__isnull=False)),
+            ),
             models.Index(fields=["id"], name="sla_clock_notify_idx", condition=Q(notify_pending=True)),
         ]
 

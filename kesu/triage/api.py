@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from kesu.cases.actions_links import LinkSettingsInput, do_save_link_settings
+from kesu.cases.models import LinkSettings
 from kesu.core.errors import Forbidden, NotFound, ValidationFailed
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
@@ -102,3 +104,35 @@ def promote(request: HttpRequest, version: str) -> dict[str, Any]:
 def rollback(request: HttpRequest) -> dict[str, Any]:
     row = do_rollback_model_version(actor=_user(request))
     return _version_out(request, row.version)
+
+
+class RelatedSettingsIO(Schema):
+    """Repeat and duplicate detection on intake (TR-5) and who forms a crisis team (TR-7)."""
+
+    window_days: int
+    repeat_threshold: float
+    duplicate_threshold: float
+    duplicate_window_days: int
+    max_candidates: int
+    max_batch_links: int
+    crisis_roles: list[str]
+    crisis_department_kinds: list[str]
+
+
+def _related_settings_out(row: LinkSettings) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in RelatedSettingsIO.model_fields}
+
+
+@router.get("/related-settings", response={200: RelatedSettingsIO, **ERRORS},
+            summary="How intake finds repeats and duplicates, and who forms a crisis team")
+def related_settings(request: HttpRequest) -> dict[str, Any]:
+    return _related_settings_out(LinkSettings.current())
+
+
+@router.put("/related-settings", response={200: RelatedSettingsIO, **ERRORS},
+            summary="Change how intake finds repeats and duplicates (administrators)")
+def save_related_settings(request: HttpRequest, payload: RelatedSettingsIO) -> dict[str, Any]:
+    data = payload.dict()
+    data["crisis_roles"] = tuple(data["crisis_roles"])
+    data["crisis_department_kinds"] = tuple(data["crisis_department_kinds"])
+    return _related_settings_out(do_save_link_settings(LinkSettingsInput(**data), actor=_user(request)))

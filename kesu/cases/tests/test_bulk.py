@@ -16,7 +16,7 @@ from django.utils import translation
 from kesu.cases.actions import Classification, NewCase, ProductInput, do_create_case
 from kesu.cases.bulk import ImportRow, Lookups, do_import_batch
 from kesu.cases.events import verify_case_chains
-from kesu.cases.models import Case, CaseEvent, CaseNumberCounter
+from kesu.cases.models import Case, CaseEvent, CaseNumberCounter, LinkSettings
 from kesu.cases.numbering import reserve_case_numbers
 from kesu.core.errors import Forbidden
 from kesu.core.hashchain import GENESIS
@@ -175,6 +175,8 @@ TRICKY = [
 @pytest.mark.django_db
 def test_batch_writes_exactly_what_do_create_case_writes_row_by_row(org, make_case, make_user):
     agent = make_user("cs_supervisor", unit="EAST")
+    # Intake links related cases; an import does not (ADR 0009): compare with linking off.
+    LinkSettings.objects.create(pk=1, max_candidates=0, max_batch_links=0)
     make_case(customer=CustomerInput(name="甲", phone="13800001111"))  # 甲: phone, no e-mail
     make_case(customer=CustomerInput(email="b@example.cn"), received_at=at("2026-09-01 09:00"))  # B
     inputs = [

@@ -53,27 +53,25 @@ def test_similarity_folds_forms_and_tells_issues_apart() -> None:
     assert bigrams("") == {} and bigrams("霉") == {"霉": 1}
 
 
-def test_a_similar_complaint_of_the_same_customer_within_the_window_is_a_repeat(
+def test_intake_links_a_similar_complaint_of_the_same_customer_as_a_repeat_and_raises_it(
     make_case: Callable[..., Case],
 ) -> None:
     first = make_case(description=MOULD, received_at=_ago(10), product=_no_batch())
     case = make_case(description=MOULD_AGAIN, product=_no_batch())
-    assert case.customer_id == first.customer_id and case.priority == ""
+    assert case.customer_id == first.customer_id
     assert repeat_count(case) == 1
 
-    result = do_link_related(case, at=timezone.now())
-
     assert _links(case) == {(first.number, "repeat")}
-    assert (result.repeats, result.duplicates, result.same_batch, result.created) == (1, 0, 0, 1)
-    assert result.priority == ("", "important")
     case.refresh_from_db()
     assert case.priority == "important"
     linked = CaseEvent.objects.get(case=case, type="case.linked")
     assert linked.data["new"]["repeat_of"] == [first.number]
+    assert linked.actor_id is None  # found by the system, not by the intake agent
     raised = CaseEvent.objects.filter(case=case, type="case.classified").get()
     assert raised.data == {"old": {"priority": ""}, "new": {"priority": "important"},
                            "reason": repeat_reason(1), "repeats": 1}
     assert _types(first) == ["case.created"]  # the earlier case's timeline is untouched
+    assert _types(case).index("case.linked") > _types(case).index("case.created")
 
 
 def test_no_repeat_outside_the_window_nor_for_another_issue_or_customer(
@@ -84,10 +82,9 @@ def test_no_repeat_outside_the_window_nor_for_another_issue_or_customer(
     make_case(description=MOULD, received_at=_ago(2), customer=OTHER_CUSTOMER, product=_no_batch())
     case = make_case(description=MOULD_AGAIN, product=_no_batch())
 
-    result = do_link_related(case, at=timezone.now())
-
-    assert (result.related, result.created, result.priority) == ([], 0, None)
     assert _links(case) == set() and "case.linked" not in _types(case)
+    result = do_link_related(case, at=timezone.now())
+    assert (result.related, result.created, result.priority) == ([], 0, None)
     case.refresh_from_db()
     assert case.priority == ""
 
@@ -95,9 +92,11 @@ def test_no_repeat_outside_the_window_nor_for_another_issue_or_customer(
 def test_the_window_is_a_setting(make_case: Callable[..., Case]) -> None:
     first = make_case(description=MOULD, received_at=_ago(40), product=_no_batch())
     case = make_case(description=MOULD_AGAIN, product=_no_batch())
-    assert find_related(case) == []
+    assert find_related(case) == [] and _links(case) == set()
     LinkSettings.objects.create(pk=1, window_days=60)
     assert [(r.number, r.kind) for r in find_related(case)] == [(first.number, "repeat")]
+    later = make_case(description=MOULD_AGAIN, product=_no_batch())
+    assert (first.number, "repeat") in _links(later)
 
 
 def test_a_very_similar_case_within_three_days_is_also_a_possible_duplicate(
@@ -107,12 +106,11 @@ def test_a_very_similar_case_within_three_days_is_also_a_possible_duplicate(
     recent = make_case(description=MOULD, received_at=_ago(1), product=_no_batch())
     case = make_case(description=MOULD + "。", product=_no_batch())
 
-    result = do_link_related(case, at=timezone.now())
-
     assert _links(case) == {(old.number, "repeat"), (recent.number, "repeat"),
                             (recent.number, "possible_duplicate")}
-    assert (result.repeats, result.duplicates) == (2, 1)
-    assert {r.score for r in result.related} == {1.0}
+    linked = CaseEvent.objects.get(case=case, type="case.linked")
+    assert linked.data["new"]["duplicate_of"] == [recent.number]
+    assert {r.score for r in find_related(case)} == {1.0}
 
 
 def test_same_batch_links_only_open_cases_of_that_batch(
@@ -127,18 +125,16 @@ def test_same_batch_links_only_open_cases_of_that_batch(
     case = make_case(description="这一批的茶叶有异味",
                      customer=CustomerInput(name="王五", phone="13700003333"))
 
-    result = do_link_related(case, at=timezone.now())
-
     assert _links(case) == {(open_case.number, "same_batch")}
-    assert (result.same_batch, result.repeats, result.priority) == (1, 0, None)
     linked = CaseEvent.objects.get(case=case, type="case.linked")
     assert linked.data["new"]["same_batch_as"] == [open_case.number]
+    case.refresh_from_db()
+    assert case.priority == ""  # the same batch is not a repeat
 
 
 def test_linking_again_adds_nothing_and_raises_the_priority_once(make_case: Callable[..., Case]) -> None:
     make_case(description=MOULD, received_at=_ago(3), product=_no_batch())
     case = make_case(description=MOULD_AGAIN, product=_no_batch())
-    do_link_related(case, at=timezone.now())
     again = do_link_related(case, at=timezone.now())
     assert (again.created, again.repeats, again.priority) == (0, 0, None)
     assert len(again.related) == 1
@@ -151,13 +147,25 @@ def test_three_repeats_make_it_urgent_and_praise_is_never_raised(make_case: Call
     for days in (20, 10, 5):
         make_case(description=MOULD, received_at=_ago(days), product=_no_batch())
     case = make_case(description=MOULD_AGAIN, product=_no_batch())
-    assert do_link_related(case, at=timezone.now()).priority == ("", "urgent")
+    case.refresh_from_db()
+    assert case.priority == "urgent"
 
     praise = make_case(kind="praise", description=MOULD_AGAIN, product=_no_batch())
-    result = do_link_related(praise, at=timezone.now())
-    assert (result.related, repeat_count(praise)) == ([], 0)
+    assert (find_related(praise), repeat_count(praise), _links(praise)) == ([], 0, set())
     praise.refresh_from_db()
     assert praise.priority == ""
+
+
+def test_an_applied_priority_suggestion_already_counts_the_repeats(make_case: Callable[..., Case]) -> None:
+    from kesu.triage.models import TriageSettings
+
+    TriageSettings.objects.filter(pk=1).update(auto_apply=True, auto_apply_threshold=0.0)
+    make_case(description=MOULD, received_at=_ago(3), product=_no_batch())
+    case = make_case(description=MOULD_AGAIN, product=_no_batch())
+    case.refresh_from_db()
+    assert case.triage.state("priority") == "auto_applied"
+    assert "case.classified" not in _types(case)  # no second raise on top of the suggestion
+    assert _links(case) != set()
 
 
 def test_the_priority_rule_matches_triage() -> None:

@@ -123,3 +123,22 @@ def test_cli_sweep_prints_counts(cases: list[Case], capsys: Any, settings: Any) 
     out = capsys.readouterr().out
     assert "3" in out and "0" in out
     assert CaseClock.objects.filter(warned_at__isnull=False).count() == 3
+
+
+@pytest.mark.parametrize("data", [
+    {"new": {"clock": "handling", "due_at": "2026-10-09T08:00:00+00:00"}},
+    {"note": 'a "data": b ,"seq": 1 \\ 引号"', "seq": 3, "data": {"seq": [1, None, 2.5]}},
+    {},
+])
+def test_one_encoding_gives_the_chain_hash_and_the_stored_json(data: dict[str, Any]) -> None:
+    """The sweep hashes each event and takes its data's JSON from that one encoding."""
+    import json
+
+    from kesu.core.hashchain import chain_hash
+    from kesu.sla.bulk_events import _hash_and_data_json
+
+    payload = {"case": "KS-202610-00001", "seq": 7, "type": "sla.breached", "actor_id": None,
+               "actor_name": 'x"data":y', "at": "2026-10-20T02:00:00+00:00", "data": data}
+    digest, data_json = _hash_and_data_json("0" * 64, payload)
+    assert digest == chain_hash("0" * 64, payload)
+    assert json.loads(data_json) == data

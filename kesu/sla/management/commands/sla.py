@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kesu.org.models import OrgUnit
-from kesu.sla.actions_sweep import do_recompute_deadlines, do_send_sla_notifications, do_sweep_clocks
+from kesu.sla.actions_sweep import (
+    SWEEP_BATCH,
+    do_recompute_deadlines,
+    do_send_sla_notifications,
+    do_sweep_clocks,
+)
 
 
 class Command(BaseCommand):
@@ -19,7 +24,7 @@ class Command(BaseCommand):
             "sweep", help=str(gettext_lazy("Mark warnings and breaches once and escalate"))
         )
         sweep.add_argument("--now", help="ISO time to sweep as of (default: now)")
-        sweep.add_argument("--batch-size", type=int, default=1000)
+        sweep.add_argument("--batch-size", type=int, default=SWEEP_BATCH)
         recompute = sub.add_parser(
             "recompute",
             help=str(gettext_lazy("Recompute the deadlines of open cases (after a calendar change)")),
