@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 
 from kesu.cases.access import access_case
 from kesu.cases.actions import IntakeResult, do_add_attachment, do_classify_case, do_create_case
+from kesu.cases.actions_attachments import do_download_attachment
 from kesu.cases.completeness import describe_missing
 from kesu.cases.queries import case_list as case_queryset
 from kesu.console.case_page import render_detail
 from kesu.console.common import console_view, paginate, require_cap, user_of
 from kesu.console.forms import AttachmentForm, CaseFilterForm, ClassifyForm, NewCaseForm, check_files
 from kesu.console.timeline import list_sep
-from kesu.core.errors import KesuError, NotFound, ValidationFailed
+from kesu.core.errors import KesuError, ValidationFailed
 from kesu.org.roles import Cap
 from kesu.org.scope import units_visible_to
 
@@ -73,10 +74,7 @@ def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
 
 @console_view
 def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    case = access_case(user_of(request), number)
-    attachment = case.attachments.filter(pk=pk).first()
-    if attachment is None:
-        raise NotFound(_("No such attachment was found."))
+    attachment = do_download_attachment(user_of(request), number, pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                         content_type=attachment.content_type)
 

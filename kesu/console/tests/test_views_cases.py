@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from kesu.cases.actions import Classification, do_add_attachment, do_classify_case
 from kesu.cases.attachments import check_upload
 from kesu.cases.models import Attachment, Case, CaseEvent
+from kesu.core.models import AuditEvent
 from kesu.customers.actions import CustomerInput
 from kesu.customers.models import Customer
 
@@ -225,7 +226,8 @@ def text_file(name: str = "note.txt", body: str = "顾客来电记录") -> Simpl
 @pytest.mark.django_db
 def test_upload_and_download_an_attachment(make_user, make_case, console):
     case = make_case(unit="S-E1")
-    client = console(make_user("handler", unit="S-E1"))
+    handler = make_user("handler", unit="S-E1")
+    client = console(handler)
     files = [text_file(), text_file("b.txt", "二")]
     r = client.post(f"/cases/{case.number}/attachments/", {"attachments": files})
     assert r.status_code == 302 and r["Location"] == f"/cases/{case.number}/"
@@ -241,6 +243,10 @@ def test_upload_and_download_an_attachment(make_user, make_case, console):
     assert b"".join(download.streaming_content) == "顾客来电记录".encode()
     assert download["Content-Disposition"] == 'attachment; filename="note.txt"'
     assert download["Content-Type"] == "text/plain"
+    audit = AuditEvent.objects.get(type="attachment.downloaded")
+    assert (audit.actor, audit.object_type, audit.object_id) == (handler, "case", case.number)
+    assert audit.data == {"attachment": attachment.pk, "name": "note.txt", "sha256": attachment.sha256,
+                          "size": attachment.size}
 
 
 @pytest.mark.django_db
@@ -254,7 +260,9 @@ def test_attachment_download_out_of_scope_is_404(make_user, make_case, console):
     assert outsider.get(f"/cases/{case.number}/attachments/{attachment.pk}/").status_code == 404
     # An attachment id of another case, through a case one may see, is no way round the scope.
     assert outsider.get(f"/cases/{other.number}/attachments/{attachment.pk}/").status_code == 404
+    assert not AuditEvent.objects.filter(type="attachment.downloaded").exists()  # refusals export nothing
     assert console(agent).get(f"/cases/{case.number}/attachments/{attachment.pk}/").status_code == 200
+    assert AuditEvent.objects.get(type="attachment.downloaded").actor == agent
 
 
 @pytest.mark.django_db
