@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from kesu.cases.bulk import insert_rows, new_instance
@@ -32,7 +32,7 @@ from kesu.sla.calendars import calendar_lookup
 from kesu.sla.choices import ClockCode, SlaEvent
 from kesu.sla.escalation import ResolvedLevel, next_level, warning_recipients_many
 from kesu.sla.models import CaseClock, Escalation
-from kesu.sla.sqlbulk import mark_breached, update_by_id
+from kesu.sla.sqlbulk import in_ids, mark_breached, update_by_id
 from kesu.sla.worktime import WorkCalendar
 
 _OPEN = Q(stopped_at__isnull=True, paused_at__isnull=True)
@@ -132,13 +132,7 @@ def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int
     for r in rows:
         by_case[r[1]].append(r)
     heads = lock_heads(by_case)
-    levels = dict(
-        Escalation.objects.filter(case_id__in=by_case)
-        .order_by()
-        .values("case_id")
-        .annotate(m=Max("level"))
-        .values_list("case_id", "m")
-    )
+    levels = _escalation_levels(list(by_case))
     resolve = _level_resolver(result.levels)
     seen = result.escalated_cases
     items: list[tuple[int, str, dict[str, Any]]] = []
@@ -195,6 +189,17 @@ def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int
     append_many(items, at=now, heads=heads)
     _save_escalations(escalations)
     return len(escalations)
+
+
+def _escalation_levels(case_ids: list[int]) -> dict[int, int]:
+    """The highest escalation level each of the cases reached so far (absent: none)."""
+    where, params = in_ids("case_id", case_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT case_id, MAX(level) FROM {Escalation._meta.db_table} WHERE {where} GROUP BY case_id",  # noqa: S608
+            params,
+        )
+        return dict(cur.fetchall())
 
 
 def _save_escalations(escalations: list[tuple[Escalation, list[User]]]) -> None:

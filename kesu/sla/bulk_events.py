@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from kesu.cases.events import event_payload
 from kesu.cases.models import Case, CaseEvent
 from kesu.core.hashchain import GENESIS, canonical
-from kesu.sla.sqlbulk import update_by_id
+from kesu.sla.sqlbulk import in_ids, update_by_id
 
 Item = tuple[int, str, dict[str, Any]]  # (case id, event type, data)
 
@@ -36,13 +36,18 @@ class Head:
 def lock_heads(case_ids: Iterable[int]) -> dict[int, Head]:
     """Lock the cases (in id order, so concurrent writers cannot deadlock) and read their event
     heads and org units: one query. Must run inside ``transaction.atomic``."""
-    return {
-        pk: Head(number, count, last or GENESIS, unit_id)
-        for pk, number, count, last, unit_id in Case.objects.select_for_update()
-        .filter(pk__in=sorted(set(case_ids)))
-        .order_by("pk")
-        .values_list("pk", "number", "event_count", "last_event_hash", "org_unit_id")
-    }
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    where, params = in_ids("id", ids)
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, number, event_count, last_event_hash, org_unit_id FROM {Case._meta.db_table} "  # noqa: S608
+            f"WHERE {where} ORDER BY id{lock}",
+            params,
+        )
+        return {pk: Head(number, count, last or GENESIS, unit_id) for pk, number, count, last, unit_id in cur}
 
 
 def append_many(

@@ -40,6 +40,17 @@ def update_by_id(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[
         )
 
 
+def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``column IN ids`` as SQL and parameters: one array parameter on PostgreSQL.
+
+    The ORM's ``__in`` writes one placeholder per value, and the driver splits and binds a
+    statement of five thousand placeholders at a cost that showed in the sweep's profile.
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def mark_breached(levels: dict[int, int | None], now: Any) -> int:
     """Mark the clocks ``levels`` names breached at ``now`` in one statement, each with its new
     escalation level (None keeps the level it has). Conditional on ``breached_at IS NULL``, so
