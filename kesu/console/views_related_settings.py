@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,12 +28,18 @@ from kesu.org.roles import Cap
 _FIELDS = LinkSettings._meta
 
 
+def _field(name: str) -> Field[Any, Any]:
+    field = _FIELDS.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
 def _label(name: str) -> Any:
-    return _FIELDS.get_field(name).verbose_name
+    return _field(name).verbose_name
 
 
 def _help(name: str) -> Any:
-    return _FIELDS.get_field(name).help_text
+    return _field(name).help_text
 
 
 class RelatedSettingsForm(KesuErrorsMixin, StyledForm):

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -287,10 +289,35 @@ def _check_mailbox(data: NewMailbox, *, pk: int | None = None) -> OrgUnit:
         errors["username"] = [_("An IMAP mailbox needs a user name.")]
     if not 0 < data.port < 65536:
         errors["port"] = [_("Not a valid port.")]
+    errors.update(_text_errors(data))
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
     assert unit is not None
     return unit
+
+
+#: NewMailbox text fields checked against the model's column length (PostgreSQL would refuse a
+#: longer value with a DataError, SQLite would store it).
+_LENGTH_CHECKED = ("address", "host", "username", "password", "folder", "processed_folder")
+
+
+def _text_errors(data: NewMailbox) -> dict[str, list[str]]:
+    """Too-long text and a malformed own address: refused here, not by the database."""
+    errors: dict[str, list[str]] = {}
+    for key in _LENGTH_CHECKED:
+        column = Mailbox._meta.get_field(key)
+        assert isinstance(column, models.CharField)  # EmailField is one too
+        limit = column.max_length or 0
+        value: str = getattr(data, key)
+        if len(value.strip() if key in ("address", "host") else value) > limit:
+            errors[key] = [_("At most {n} characters.").format(n=limit)]
+    address = data.address.strip()
+    if address and "address" not in errors:
+        try:
+            validate_email(address)
+        except DjangoValidationError:
+            errors["address"] = [_("Not a valid e-mail address.")]
+    return errors
 
 
 def _mailbox_values(data: NewMailbox, unit: OrgUnit) -> dict[str, Any]:
