@@ -59,7 +59,9 @@ class CaseNumberCounter(models.Model):
 
 class Case(models.Model):
     number = models.CharField(_("case number"), max_length=20, unique=True)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    # Indexed through case_recent_idx and the (…, -received_at) indexes below, not on its own:
+    # every index is one more write per insert and per non-HOT update.
+    received_at = models.DateTimeField(_("received at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -72,14 +74,14 @@ class Case(models.Model):
 
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-        verbose_name=_("customer"),
+        verbose_name=_("customer"), db_index=False,  # case_customer_recent_idx leads with it
     )
     # The name as given on this case: kept for anonymous cases and for search without a join.
     customer_name = models.CharField(_("customer name"), max_length=120, blank=True)
 
     product_name = models.CharField(_("product"), max_length=200, blank=True)
     product_model = models.CharField(_("model / specification"), max_length=120, blank=True)
-    product_batch = models.CharField(_("batch / lot"), max_length=80, blank=True, db_index=True)
+    product_batch = models.CharField(_("batch / lot"), max_length=80, blank=True)  # case_batch_recent_idx
     product_serial = models.CharField(_("serial number"), max_length=80, blank=True)
     delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
@@ -87,7 +89,8 @@ class Case(models.Model):
     order_ref = models.CharField(_("order reference"), max_length=80, blank=True)
 
     org_unit = models.ForeignKey(
-        "org.OrgUnit", on_delete=models.PROTECT, related_name="cases", verbose_name=_("org unit")
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="cases", verbose_name=_("org unit"),
+        db_index=False,  # case_unit_recent_idx leads with it
     )
     # 首问负责制: whoever took the case first owns the conversation with the customer (WF-2).
     intake_by = models.ForeignKey(
@@ -97,11 +100,11 @@ class Case(models.Model):
     # Who works on the case now, in which department, and who coordinates across departments.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="owned_cases", verbose_name=_("owner"),
+        related_name="owned_cases", verbose_name=_("owner"), db_index=False,  # case_owner_status_idx
     )
     department = models.ForeignKey(
         "org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-        verbose_name=_("responsible department"),
+        verbose_name=_("responsible department"), db_index=False,  # case_department_status_idx
     )
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -138,6 +141,9 @@ class Case(models.Model):
             models.Index(fields=["channel", "-received_at"], name="case_channel_recent_idx"),
             models.Index(fields=["owner", "status"], name="case_owner_status_idx"),
             models.Index(fields=["department", "status"], name="case_department_status_idx"),
+            # find_related (TR-5): a customer's recent cases; a batch's newest open cases.
+            models.Index(fields=["customer", "-received_at"], name="case_customer_recent_idx"),
+            models.Index(fields=["product_batch", "-received_at"], name="case_batch_recent_idx"),
         ]
 
     def __str__(self) -> str:
