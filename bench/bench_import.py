@@ -11,7 +11,10 @@ the environment — SQLite in ``KESU_DATA_DIR`` or ``KESU_DATABASE_URL`` (Postgr
 
 ``--fresh`` empties that database first (it must be a database kept for benchmarks). The
 current RSS is printed at each progress step, to show that memory does not grow with the file.
-Nothing is asserted; the figures go into the issue note.
+Printed: rows/s (wall), this process's CPU seconds per 1,000 rows, the database server's CPU
+(PostgreSQL backends of this benchmark, from /proc), peak RSS; then the triage backfill the
+import leaves for the Celery task (ADR 0010), run here in-process and timed separately
+(``--no-triage`` skips it). Nothing is asserted; the figures go into bench/README.md.
 """
 
 from __future__ import annotations
@@ -31,11 +34,38 @@ import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-HEADER = ["受理时间", "渠道", "类型", "标题", "问题描述", "客户姓名", "联系电话", "邮箱", "客户级别",
-          "客户类型", "产品名称", "规格型号", "批号", "数量", "不良数量", "订单号", "诉求", "情绪", "门店",
-          "分类"]
-PRODUCTS = [("西湖龙井", "250g 罐装"), ("碧螺春", "100g 袋装"), ("铁观音", "500g 礼盒"), ("普洱茶饼", "357g"),
-            ("菊花茶", "50g"), ("茉莉花茶", "200g"), ("红茶礼盒", "2×150g"), ("白茶", "300g 饼")]
+HEADER = [
+    "受理时间",
+    "渠道",
+    "类型",
+    "标题",
+    "问题描述",
+    "客户姓名",
+    "联系电话",
+    "邮箱",
+    "客户级别",
+    "客户类型",
+    "产品名称",
+    "规格型号",
+    "批号",
+    "数量",
+    "不良数量",
+    "订单号",
+    "诉求",
+    "情绪",
+    "门店",
+    "分类",
+]
+PRODUCTS = [
+    ("西湖龙井", "250g 罐装"),
+    ("碧螺春", "100g 袋装"),
+    ("铁观音", "500g 礼盒"),
+    ("普洱茶饼", "357g"),
+    ("菊花茶", "50g"),
+    ("茉莉花茶", "200g"),
+    ("红茶礼盒", "2×150g"),
+    ("白茶", "300g 饼"),
+]
 PROBLEMS = [
     ("包装破损", "收到的{p}外包装破损，{d}，希望尽快处理。", "packaging"),
     ("产品发霉", "打开{p}发现有霉点，{d}，家里老人差点喝了。", "product_quality"),
@@ -46,8 +76,18 @@ PROBLEMS = [
     ("价格问题", "{p}活动价没有生效，多付了钱，{d}。", "price"),
     ("售后无人理", "{p}的售后电话一直打不通，{d}。", "after_sales"),
 ]
-DETAILS = ["批号在罐底", "照片已经拍好", "已经是第二次了", "发票还在", "孩子也在喝", "周末才有时间",
-           "之前一直很满意", "朋友推荐买的", "请尽快回电", "快递员说不是他的问题"]
+DETAILS = [
+    "批号在罐底",
+    "照片已经拍好",
+    "已经是第二次了",
+    "发票还在",
+    "孩子也在喝",
+    "周末才有时间",
+    "之前一直很满意",
+    "朋友推荐买的",
+    "请尽快回电",
+    "快递员说不是他的问题",
+]
 DEMANDS = ["退款", "换货", "道歉", "退款、道歉", "补货", "赔偿", "维修", "上门处理，道歉", "退货", ""]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]
@@ -70,20 +110,39 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             qty = rnd.randint(1, 20)
             # customers come back: a phone pool about a third the size of the file
             phone = f"1{rnd.choice('3578')}{rnd.randrange(max(rows // 3, 10)):09d}"
-            name = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + (rnd.choice(GIVEN) if rnd.random() < .5 else "")
+            name = (
+                rnd.choice(SURNAMES) + rnd.choice(GIVEN) + (rnd.choice(GIVEN) if rnd.random() < 0.5 else "")
+            )
             received = start + timedelta(seconds=rnd.randrange(span))
             description = text.format(p=product, d=rnd.choice(DETAILS), q=qty)
             if i % 5000 == 4999:
                 description = ""  # a bad row now and then
-            email = f"u{i}@example.cn" if rnd.random() < .2 else ""
-            level = "VIP" if rnd.random() < .05 else "普通"
-            out.writerow([
-                received.strftime("%Y-%m-%d %H:%M"), rnd.choice(CHANNELS), rnd.choice(KINDS), title,
-                description, name, phone, email, level, "消费者", product, spec,
-                f"B{received:%Y%m}{rnd.randint(1, 9)}", qty, rnd.randint(0, qty),
-                f"JD{rnd.randrange(10**10):010d}", rnd.choice(DEMANDS), rnd.choice(EMOTIONS),
-                rnd.choice(STORES), category,
-            ])
+            email = f"u{i}@example.cn" if rnd.random() < 0.2 else ""
+            level = "VIP" if rnd.random() < 0.05 else "普通"
+            out.writerow(
+                [
+                    received.strftime("%Y-%m-%d %H:%M"),
+                    rnd.choice(CHANNELS),
+                    rnd.choice(KINDS),
+                    title,
+                    description,
+                    name,
+                    phone,
+                    email,
+                    level,
+                    "消费者",
+                    product,
+                    spec,
+                    f"B{received:%Y%m}{rnd.randint(1, 9)}",
+                    qty,
+                    rnd.randint(0, qty),
+                    f"JD{rnd.randrange(10**10):010d}",
+                    rnd.choice(DEMANDS),
+                    rnd.choice(EMOTIONS),
+                    rnd.choice(STORES),
+                    category,
+                ]
+            )
 
 
 def setup_database(fresh: bool) -> None:
@@ -117,6 +176,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--mode", choices=["good", "all"], default="good")
     parser.add_argument("--fresh", action="store_true", help="empty the benchmark database first")
+    parser.add_argument("--no-triage", action="store_true", help="skip the triage backfill after the import")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,7 +188,7 @@ def main() -> None:
         setup_database(args.fresh)
         from django.conf import settings
 
-        from kesu.cases.actions_import import do_run_import, do_start_import
+        from kesu.cases.actions_import import do_run_import, do_start_import, do_triage_import, triage_state
         from kesu.cases.models import Case, ImportJob
         from kesu.org.models import OrgUnit, User
 
@@ -143,21 +203,80 @@ def main() -> None:
             print(f"  {phase} {rows:>9} rows  {rate:>8.0f} rows/s  rss {rss:.0f} MB", flush=True)
 
         load_before = os.getloadavg()[0]
+        db0 = backend_cpu()
         t0, cpu0 = time.monotonic(), time.process_time()
         with open(path, "rb") as f:
-            job = do_start_import(f, name=path.name, mode=mode, org_unit=OrgUnit.objects.get(code="HQ"),
-                                  actor=admin, enqueue=False)
-        job = do_run_import(job.pk, progress=progress)
+            job = do_start_import(
+                f,
+                name=path.name,
+                mode=mode,
+                org_unit=OrgUnit.objects.get(code="HQ"),
+                actor=admin,
+                enqueue=False,
+            )
+        job = do_run_import(job.pk, progress=progress, queue_triage=False)
         elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
+        db_cpu = backend_cpu() - db0
         engine = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
         print(f"database: {engine}; mode: {args.mode}; state: {job.state}")
-        print(f"rows: {job.total_rows}, imported: {job.imported_rows}, rejected: {job.error_rows}, "
-              f"cases in db: {Case.objects.count() - before} new")
+        print(
+            f"rows: {job.total_rows}, imported: {job.imported_rows}, rejected: {job.error_rows}, "
+            f"cases in db: {Case.objects.count() - before} new"
+        )
         print(f"time: {elapsed:.1f}s; {job.total_rows / elapsed:.0f} rows/s")
         load_after = os.getloadavg()[0]
-        print(f"this process's CPU: {cpu:.1f}s ({job.total_rows / cpu:.0f} rows per CPU second); "
-              f"load average before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} CPUs")
+        print(
+            f"this process's CPU: {cpu:.1f}s ({job.total_rows / cpu:.0f} rows per CPU second); "
+            f"load average before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"CPU per 1,000 rows: {cpu / job.total_rows * 1000:.3f} s here"
+            + (f" + {db_cpu / job.total_rows * 1000:.3f} s PostgreSQL" if settings.IS_POSTGRES else "")
+        )
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(f"triage: {triage_state(job) or 'inline'}")
+        if args.no_triage or triage_state(job) != "pending":
+            return
+        t1, cpu1, db1 = time.monotonic(), time.process_time(), backend_cpu()
+        result = do_triage_import(
+            job.pk,
+            progress=lambda phase, n: (
+                print(f"  triage {n:>9} cases {n / (time.monotonic() - t1):>8.0f} cases/s", flush=True)
+                if n % 100_000 == 0
+                else None
+            ),
+        )
+        t_elapsed, t_cpu, t_db = time.monotonic() - t1, time.process_time() - cpu1, backend_cpu() - db1
+        n = result.triaged if result else 0
+        per = 1000 / max(n, 1)
+        print(
+            f"triage backfill: {n} cases ({result.reclassified if result else 0} reclassified) in "
+            f"{t_elapsed:.1f}s; {n / t_elapsed:.0f} cases/s; CPU per 1,000 cases: {t_cpu * per:.3f} s"
+            + (f" + {t_db * per:.3f} s PostgreSQL" if settings.IS_POSTGRES else "")
+            + f"; state: {triage_state(job)}"
+        )
+        print(f"peak RSS after triage: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backends of this benchmark's database (0 on SQLite)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.IS_POSTGRES:
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [row[0] for row in cur.fetchall()]
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,28 +185,43 @@ def do_create_case(
     _check_actor_may_create(actor, unit)
     fingerprint = data.fingerprint()
     scope = idempotency_scope(actor)
-    if idempotency_key and IdempotencyKey.objects.filter(scope=scope, key=idempotency_key[:200]).exists():
-        return _replay(actor, idempotency_key, fingerprint)
+    key = idempotency_key[:200] if idempotency_key else ""
     received_at = data.received_at or timezone.now()
-    # The number is taken in its own short transaction: IN-3 allows gaps, and this way concurrent
-    # intakes do not queue on the month's counter row for the whole intake transaction.
-    # (Inside a caller's transaction this is a savepoint and the lock lasts as long as that.)
-    with transaction.atomic():
-        number = next_case_number(received_at)
-    with transaction.atomic():
-        key_row = None
-        if idempotency_key:
-            try:
-                with transaction.atomic():
-                    key_row = IdempotencyKey.objects.create(
-                        scope=scope, key=idempotency_key[:200], request_hash=fingerprint
-                    )
-            except IntegrityError:
-                return _replay(actor, idempotency_key, fingerprint)
-        case = _insert_case(data, unit, category, actor, number=number, received_at=received_at)
-        if key_row is not None:
-            IdempotencyKey.objects.filter(pk=key_row.pk).update(case=case)
+    # The number is taken before the intake transaction, in autocommit (IN-3 allows gaps): so
+    # concurrent intakes do not queue on the month's counter row for a whole intake. The same
+    # statement declines when the idempotency key is already stored (a retry: replayed, no
+    # number used). Inside a caller's transaction it is part of that transaction instead.
+    number = next_case_number(received_at, unless_key=(scope, key) if key else None)
+    if number is None:
+        return _replay(actor, key, fingerprint)
+    try:
+        with transaction.atomic():
+            case = _insert_case(data, unit, category, actor, number=number, received_at=received_at)
+            if key and not _claim_key(scope, key, fingerprint, case):
+                raise _KeyTaken  # a concurrent request with this key committed first: undo ours
+    except _KeyTaken:
+        return _replay(actor, key, fingerprint)
     return IntakeResult(case=case, created=True)
+
+
+class _KeyTaken(Exception):
+    """Raised inside the intake transaction to roll it back when its idempotency key was taken."""
+
+
+def _claim_key(scope: str, key: str, fingerprint: str, case: Case) -> bool:
+    """Store the idempotency key with the case it created; False if another request stored it.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35), the last
+    write of the intake: a concurrent request with the same key waits on the unique index
+    until the first commits, then finds the key taken and replays the first one's case.
+    """
+    table, q = IdempotencyKey._meta.db_table, connection.ops.quote_name
+    sql = (f"INSERT INTO {table} ({q('scope')}, {q('key')}, request_hash, case_id, created_at) "  # noqa: S608
+           f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({q('scope')}, {q('key')}) DO NOTHING RETURNING id")
+    with connection.cursor() as cur:
+        cur.execute(sql, [scope, key, fingerprint, case.pk,
+                          connection.ops.adapt_datetimefield_value(timezone.now())])
+        return cur.fetchone() is not None
 
 
 def _replay(actor: User | None, key: str, fingerprint: str) -> IntakeResult:
@@ -278,8 +293,8 @@ def _insert_case(
     created = events.first_event(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
     case.save(force_insert=True)
     created.save()
-    for checked in data.attachments:
-        store_attachment(case, checked, actor, head_locked=True)
+    stored = [store_attachment(case, checked, actor, head_locked=True) for checked in data.attachments]
+    case._kesu_attachments = [a for a in stored if a is not None]  # type: ignore[attr-defined]
     search.index_new_cases([case])
     # E-mail intake cannot know the kind: its default is not a person's choice.
     triage_new_case(case, actor=actor, kind_given=data.channel != Channel.EMAIL, at=timezone.now())

@@ -47,8 +47,12 @@ from kesu.core.models import AuditEvent
 from kesu.org.models import OrgUnit, User
 from kesu.org.roles import Cap, has_cap
 from kesu.org.scope import visible_unit_ids
+from kesu.triage.backfill import BackfillResult, IdRanges, add_ids, count_ids, do_triage_imported
 
 BATCH_SIZE = 2000
+#: A batch of at most this many rows is triaged inline (a small upload shows its suggestions at
+#: once); larger ones leave it to ``do_triage_import`` after the import (ADR 0010).
+INLINE_TRIAGE_ROWS = 200
 #: Bad rows kept on the job for its page; the error report holds them all.
 SHOWN_ERRORS = 200
 PROGRESS_EVERY = 100_000
@@ -57,13 +61,19 @@ SAVE_EVERY = 20_000
 #: Read the next batch in a thread while the current one is written.
 PREFETCH = True
 
-Progress = Callable[[str, int], None]  # (phase "check" or "import", rows read so far)
+Progress = Callable[[str, int], None]  # (phase "check", "import" or "triage", rows so far)
 
 
 # --- start -----------------------------------------------------------------------------------
 
+
 def do_start_import(
-    upload: IO[bytes] | File, *, name: str, mode: str, org_unit: OrgUnit, actor: User | None,
+    upload: IO[bytes] | File,
+    *,
+    name: str,
+    mode: str,
+    org_unit: OrgUnit,
+    actor: User | None,
     enqueue: bool = True,
 ) -> ImportJob:
     """Keep the file and create a pending job; with ``enqueue`` the Celery task runs it on commit.
@@ -74,8 +84,7 @@ def do_start_import(
         raise Forbidden(_("Your role may not import cases."))
     check_file_type(name)
     if mode not in ImportJob.Mode.values:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"mode": [_("Unknown value.")]})
+        raise ValidationFailed(_("Please correct the marked fields."), fields={"mode": [_("Unknown value.")]})
     ids = visible_unit_ids(actor) if actor is not None else None
     if not org_unit.is_active or (ids is not None and org_unit.pk not in ids):
         raise ValidationFailed(
@@ -96,6 +105,7 @@ def do_start_import(
 
 # --- run -------------------------------------------------------------------------------------
 
+
 @dataclass
 class ImportOutcome:
     total: int = 0
@@ -103,6 +113,8 @@ class ImportOutcome:
     errors: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     rejected: bool = False  # all-or-nothing found bad rows: nothing was imported
+    #: Imported cases left for ``do_triage_import`` (ids as ranges).
+    triage_ranges: IdRanges = field(default_factory=list)
 
 
 OnBatch = Callable[[str, ImportOutcome], None]
@@ -212,8 +224,15 @@ def _prefetch(batches: Iterator[list[ImportRow]], depth: int = 2) -> Iterator[li
 
 
 def import_file(
-    path: Path, *, name: str, mode: str, default_unit: OrgUnit, actor: User | None,
-    report: ErrorReport, outcome: ImportOutcome | None = None, on_batch: OnBatch | None = None,
+    path: Path,
+    *,
+    name: str,
+    mode: str,
+    default_unit: OrgUnit,
+    actor: User | None,
+    report: ErrorReport,
+    outcome: ImportOutcome | None = None,
+    on_batch: OnBatch | None = None,
 ) -> ImportOutcome:
     """Import ``path`` (named ``name``) in batches, counting into ``outcome``.
 
@@ -239,7 +258,13 @@ def import_file(
         outcome.total = 0
     with bulk_session():
         for batch in reader.batches():
-            result = do_import_batch(batch, actor=actor, lookups=lookups)
+            inline = len(batch) <= INLINE_TRIAGE_ROWS
+            result = do_import_batch(batch, actor=actor, lookups=lookups, triage=inline)
+            if not inline:  # the cases left for do_triage_import: those whose kind the file gave
+                given = result.kind_given
+                add_ids(
+                    outcome.triage_ranges, (case.pk for case, g in zip(result.cases, given, strict=True) if g)
+                )
             report.add(result.errors)
             outcome.total += len(batch)
             outcome.imported += len(result.cases)
@@ -250,10 +275,14 @@ def import_file(
     return outcome
 
 
-def do_run_import(job_id: int, *, progress: Progress | None = None, language: str = "") -> ImportJob:
+def do_run_import(
+    job_id: int, *, progress: Progress | None = None, language: str = "", queue_triage: bool = True
+) -> ImportJob:
     """Run a pending job once; a job already running or finished is returned unchanged.
 
-    Row messages are written in ``language``, else the uploader's, else the site's.
+    Row messages are written in ``language``, else the uploader's, else the site's. The triage
+    of a large import is queued (Celery task ``triage_import``) when the job is recorded as
+    finished; with ``queue_triage`` False the caller runs ``do_triage_import`` itself.
     """
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
         state=ImportJob.State.RUNNING
@@ -264,25 +293,39 @@ def do_run_import(job_id: int, *, progress: Progress | None = None, language: st
     actor = job.created_by
     language = language or (actor.language if actor is not None else "") or settings.LANGUAGE_CODE
     with translation.override(language):
-        _run(job, actor, progress)
+        _run(job, actor, progress, queue_triage)
     return job
 
 
-def _run(job: ImportJob, actor: User | None, progress: Progress | None) -> None:
+def _run(job: ImportJob, actor: User | None, progress: Progress | None, queue_triage: bool = True) -> None:
     """Import the job's file; record how it ended, whatever happens."""
     report, outcome = ErrorReport(), ImportOutcome()
     try:
         with _local_path(job.file, job.original_name) as path:
             try:
-                import_file(path, name=job.original_name, mode=job.mode, default_unit=job.org_unit,
-                            actor=actor, report=report, outcome=outcome, on_batch=_on_batch(job, progress))
+                import_file(
+                    path,
+                    name=job.original_name,
+                    mode=job.mode,
+                    default_unit=job.org_unit,
+                    actor=actor,
+                    report=report,
+                    outcome=outcome,
+                    on_batch=_on_batch(job, progress),
+                )
             except KesuError as exc:  # the file was refused (type, encoding, header, a broken line)
                 state = ImportJob.State.FAILED if outcome.imported else ImportJob.State.REJECTED
-                _finish(job, state, outcome, report, failure=str(exc.message))
+                _finish(job, state, outcome, report, failure=str(exc.message), queue_triage=queue_triage)
                 return
-        _finish(job, ImportJob.State.REJECTED if outcome.rejected else ImportJob.State.DONE, outcome, report)
+        _finish(
+            job,
+            ImportJob.State.REJECTED if outcome.rejected else ImportJob.State.DONE,
+            outcome,
+            report,
+            queue_triage=queue_triage,
+        )
     except BaseException as exc:
-        _finish(job, ImportJob.State.FAILED, outcome, report, failure=repr(exc))
+        _finish(job, ImportJob.State.FAILED, outcome, report, failure=repr(exc), queue_triage=queue_triage)
         raise
     finally:
         Path(report.file.name).unlink(missing_ok=True)
@@ -307,7 +350,12 @@ def _on_batch(job: ImportJob, progress: Progress | None) -> OnBatch:
 
 
 def _finish(
-    job: ImportJob, state: str, outcome: ImportOutcome, report: ErrorReport, failure: str = ""
+    job: ImportJob,
+    state: str,
+    outcome: ImportOutcome,
+    report: ErrorReport,
+    failure: str = "",
+    queue_triage: bool = True,
 ) -> None:
     path = report.close()
     job.state, job.failure, job.finished_at = state, failure, timezone.now()
@@ -317,20 +365,115 @@ def _finish(
         with open(path, "rb") as f:
             job.error_report.save(f"import-{job.pk}-errors.csv", File(f), save=False)
     with transaction.atomic():
-        job.save(update_fields=["state", "failure", "finished_at", "total_rows", "imported_rows",
-                                "error_rows", "errors", "error_report"])
-        audit.record("import.finished", actor=job.created_by, object_type="import_job", object_id=job.pk,
-                     data={"file": job.original_name, "mode": job.mode, "state": state,
-                           "org_unit": job.org_unit.code, "total_rows": outcome.total,
-                           "imported_rows": outcome.imported, "error_rows": report.count,
-                           "ignored_columns": outcome.ignored_columns})
+        job.save(
+            update_fields=[
+                "state",
+                "failure",
+                "finished_at",
+                "total_rows",
+                "imported_rows",
+                "error_rows",
+                "errors",
+                "error_report",
+            ]
+        )
+        audit.record(
+            "import.finished",
+            actor=job.created_by,
+            object_type="import_job",
+            object_id=job.pk,
+            data={
+                "file": job.original_name,
+                "mode": job.mode,
+                "state": state,
+                "org_unit": job.org_unit.code,
+                "total_rows": outcome.total,
+                "imported_rows": outcome.imported,
+                "error_rows": report.count,
+                "ignored_columns": outcome.ignored_columns,
+                **_pending_triage(outcome),
+            },
+        )
+        if outcome.triage_ranges and queue_triage:
+            from kesu.cases.tasks import triage_import
+
+            job_id = job.pk
+            transaction.on_commit(lambda: triage_import.delay(job_id))
+
+
+def _pending_triage(outcome: ImportOutcome) -> dict[str, Any]:
+    """The cases whose triage is left to ``do_triage_import`` (ADR 0010), for the audit record."""
+    if not outcome.triage_ranges:
+        return {}
+    return {"triage": TRIAGE_PENDING, "triage_ranges": outcome.triage_ranges}
+
+
+def _finished_event(job_id: int) -> AuditEvent | None:
+    return AuditEvent.objects.filter(
+        type="import.finished", object_type="import_job", object_id=str(job_id)
+    ).first()
 
 
 def ignored_columns(job: ImportJob) -> list[str]:
     """The columns of the job's file that were not understood, from its audit record."""
-    event = AuditEvent.objects.filter(type="import.finished", object_type="import_job",
-                                      object_id=str(job.pk)).first()
+    event = _finished_event(job.pk)
     return [str(c) for c in event.data.get("ignored_columns", [])] if event else []
+
+
+# --- triage after the import (ADR 0010) -------------------------------------------------------
+
+TRIAGE_PENDING = "pending"
+TRIAGE_DONE = "done"
+
+
+def triage_state(job: ImportJob) -> str:
+    """ "" (the import triaged its cases itself, or imported none), "pending" or "done"."""
+    event = _finished_event(job.pk)
+    if event is None or event.data.get("triage") != TRIAGE_PENDING:
+        return ""
+    done = AuditEvent.objects.filter(
+        type="import.triaged", object_type="import_job", object_id=str(job.pk)
+    ).exists()
+    return TRIAGE_DONE if done else TRIAGE_PENDING
+
+
+def triage_state_label(state: str) -> str:
+    """The job page's and ``kesu import``'s wording of ``triage_state``."""
+    if state == TRIAGE_PENDING:
+        return _("Triage suggestions: pending (added in the background)")
+    if state == TRIAGE_DONE:
+        return _("Triage suggestions: done")
+    return ""
+
+
+def do_triage_import(job_id: int, *, progress: Progress | None = None) -> BackfillResult | None:
+    """Add the triage suggestions an import left out (Celery task ``triage_import``).
+
+    None when there is nothing to do (the job triaged inline, or this ran already). Safe to
+    run twice: cases with suggestions are skipped, and the end is recorded once in the audit
+    log (``import.triaged``), which is what makes ``triage_state`` say "done".
+    """
+    event = _finished_event(job_id)
+    if event is None or event.data.get("triage") != TRIAGE_PENDING:
+        return None
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if triage_state(job) == TRIAGE_DONE:
+        return None
+    ranges: IdRanges = event.data.get("triage_ranges", [])
+
+    def on_batch(result: BackfillResult) -> None:
+        if progress is not None:
+            progress("triage", result.triaged)
+
+    result = do_triage_imported(ranges, on_batch=on_batch)
+    audit.record(
+        "import.triaged",
+        actor=job.created_by,
+        object_type="import_job",
+        object_id=job_id,
+        data={"cases": count_ids(ranges), "triaged": result.triaged, "reclassified": result.reclassified},
+    )
+    return result
 
 
 @contextmanager

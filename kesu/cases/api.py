@@ -58,7 +58,8 @@ def create_case(
 ) -> Status:
     result = do_create_case(new_case_from(payload), actor=request.user, idempotency_key=idempotency_key)  # type: ignore[arg-type]
     case = ensure_visible(request.user, result.case)  # type: ignore[arg-type]
-    return Status(201 if result.created else 200, case_dict(case, request.user, with_attachments=True))  # type: ignore[arg-type]
+    body = case_dict(case, request.user, with_attachments=True, just_created=result.created)  # type: ignore[arg-type]
+    return Status(201 if result.created else 200, body)
 
 
 class ListParams(Schema):

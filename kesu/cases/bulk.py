@@ -15,22 +15,23 @@ the API are indistinguishable.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Min, Model
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.cases import search
 from kesu.cases.actions import NewCase, case_row_values, case_snapshot, field_errors
+from kesu.cases.bulk_sql import insert_rows, insert_tuples
 from kesu.cases.events import EventType, event_payload
 from kesu.cases.intake_triage import triage_new_cases
 from kesu.cases.models import Case, CaseEvent, Category
@@ -43,7 +44,8 @@ from kesu.customers.models import Customer
 from kesu.org.models import OrgUnit, User
 from kesu.org.roles import Cap, has_cap
 from kesu.org.scope import visible_unit_ids
-from kesu.sla.actions import build_clocks
+from kesu.sla.bulk_clocks import CLOCK_COLUMNS, clock_rows
+from kesu.sla.models import CaseClock
 
 CUSTOMER_RETRIES = 3
 #: SQLite page cache while a bulk import runs (KiB): each row touches some twenty indexes, whose
@@ -71,6 +73,8 @@ class RowError:
 class BatchResult:
     cases: list[Case]
     errors: list[RowError]
+    #: Per case: whether the file gave its kind (False: the default, and triaged in the batch).
+    kind_given: list[bool] = field(default_factory=list)
 
 
 @dataclass
@@ -156,7 +160,7 @@ def validate_batch(
 
 
 def do_import_batch(
-    rows: Sequence[ImportRow], *, actor: User | None, lookups: Lookups | None = None
+    rows: Sequence[ImportRow], *, actor: User | None, lookups: Lookups | None = None, triage: bool = True
 ) -> BatchResult:
     """Register the good rows of one batch in one transaction; report the bad ones.
 
@@ -164,6 +168,11 @@ def do_import_batch(
     key, else e-mail, else created (blanks of a found profile filled), the next numbers of
     its month in row order, status and missing fields, a tracking token, its ``case.created``
     event (seq 1 after GENESIS), its SLA clocks and its search index entry.
+
+    ``triage`` False leaves out the triage suggestions (~170 µs of CPU per text) of the rows
+    whose kind the file gave (``BatchResult.kind_given``): the caller then has
+    ``kesu.triage.backfill`` add them later, which also re-syncs the clocks of the cases whose
+    classification the triage changed (ADR 0010). Rows with a defaulted kind are triaged here.
     """
     check_actor_may_import(actor)
     lookups = lookups or Lookups.load()
@@ -181,12 +190,20 @@ def do_import_batch(
         for case, event in zip(cases, created, strict=True):
             event.case_id = case.pk
         insert_rows(created, returning=False)
-        triage_new_cases(cases, kind_given=[row.kind_given for row in good], at=now)
+        kind_given = [row.kind_given for row in good]
+        if triage:
+            triage_new_cases(cases, kind_given=kind_given, at=now)
+        elif not all(kind_given):
+            # Triage may change a defaulted kind, which decides whether the case has clocks at
+            # all: those cases are triaged here, before their clocks are built (ADR 0010).
+            defaulted = [case for case, given in zip(cases, kind_given, strict=True) if not given]
+            triage_new_cases(defaulted, kind_given=[False] * len(defaulted), at=now)
         # The SLA clocks intake starts (``sync_case_clocks`` on "created"), counted from each
-        # case's receipt: an old case imported as open is past due at the next sweep.
-        insert_rows(build_clocks(cases, at=timezone.now()), returning=False)
+        # case's receipt: an old case imported as open is past due at the next sweep. The
+        # rows are ``build_clocks``'s, computed without model instances (kesu.sla.bulk_clocks).
+        insert_tuples(CaseClock, CLOCK_COLUMNS, clock_rows(cases, at=timezone.now()))
         _index(cases)
-    return BatchResult(cases=cases, errors=errors)
+    return BatchResult(cases=cases, errors=errors, kind_given=kind_given)
 
 
 @contextmanager
@@ -208,6 +225,7 @@ def bulk_session() -> Iterator[None]:
 
 # --- customers -------------------------------------------------------------------------------
 
+
 def _resolve_customers_with_retry(inputs: list[CustomerInput], units: list[OrgUnit]) -> list[Customer | None]:
     """A concurrent intake may create one of our phones first: redo the batch's lookups then."""
     for attempt in range(CUSTOMER_RETRIES):
@@ -227,10 +245,16 @@ class _CustomerResolver:
         self.inputs, self.units = inputs, units
         phones = {phone_key(c.phone) for c in inputs if not c.is_empty} - {""}
         emails = {email_key(c.email) for c in inputs if not c.is_empty} - {""}
-        first_by_email = dict(
-            Customer.objects.filter(email_key__in=emails).values("email_key").annotate(first=Min("pk"))
-            .values_list("email_key", "first")
-        ) if emails else {}
+        first_by_email = (
+            dict(
+                Customer.objects.filter(email_key__in=emails)
+                .values("email_key")
+                .annotate(first=Min("pk"))
+                .values_list("email_key", "first")
+            )
+            if emails
+            else {}
+        )
         # One object per stored customer, so that a filled blank shows in both indexes. The
         # exclude() lets SQLite use the partial unique index on phone_key (WHERE NOT = '').
         by_phone = Customer.objects.filter(phone_key__in=phones).exclude(phone_key="").order_by()
@@ -273,10 +297,15 @@ class _CustomerResolver:
     def _create(self, data: CustomerInput, unit: OrgUnit) -> Customer:
         customer = _new(
             Customer,
-            name=data.name.strip(), phone=data.phone.strip(), phone_key=phone_key(data.phone),
-            email=data.email.strip(), email_key=email_key(data.email),
-            address=data.address.strip(), organisation=data.organisation.strip(),
-            level=data.level or CustomerLevel.NORMAL, type=data.type or CustomerType.CONSUMER,
+            name=data.name.strip(),
+            phone=data.phone.strip(),
+            phone_key=phone_key(data.phone),
+            email=data.email.strip(),
+            email_key=email_key(data.email),
+            address=data.address.strip(),
+            organisation=data.organisation.strip(),
+            level=data.level or CustomerLevel.NORMAL,
+            type=data.type or CustomerType.CONSUMER,
             org_unit=unit,
         )
         self.order[id(customer)] = len(self.new)
@@ -311,6 +340,7 @@ class _CustomerResolver:
 
 # --- cases and events --------------------------------------------------------------------------
 
+
 def _reserve_numbers(received: list[datetime]) -> list[str]:
     """The numbers ``next_case_number`` would give, in row order, one counter update per month."""
     periods = [period_of(at) for at in received]
@@ -322,8 +352,13 @@ def _reserve_numbers(received: list[datetime]) -> list[str]:
 
 
 def _build_cases(
-    rows: list[ImportRow], received: list[datetime], units: list[OrgUnit], customers: list[Customer | None],
-    numbers: list[str], lookups: Lookups, actor: User | None,
+    rows: list[ImportRow],
+    received: list[datetime],
+    units: list[OrgUnit],
+    customers: list[Customer | None],
+    numbers: list[str],
+    lookups: Lookups,
+    actor: User | None,
 ) -> tuple[list[Case], list[CaseEvent]]:
     """The cases and their first events, chained as ``events.append`` chains them, unsaved."""
     event_at = timezone.now().replace(microsecond=0)
@@ -331,13 +366,20 @@ def _build_cases(
     actor_name = getattr(actor, "username", "") or ""
     cases: list[Case] = []
     created: list[CaseEvent] = []
-    for row, received_at, unit, customer, number in zip(rows, received, units, customers, numbers,
-                                                        strict=True):
+    for row, received_at, unit, customer, number in zip(
+        rows, received, units, customers, numbers, strict=True
+    ):
         case = _case_from(row.data, received_at, unit, customer, number, lookups, actor)
         event = _new(
             CaseEvent,
-            case=case, seq=1, type=EventType.CREATED, actor=event_actor, actor_name=actor_name, at=event_at,
-            data={"new": case_snapshot(case)}, prev_hash=GENESIS,
+            case=case,
+            seq=1,
+            type=EventType.CREATED,
+            actor=event_actor,
+            actor_name=actor_name,
+            at=event_at,
+            data={"new": case_snapshot(case)},
+            prev_hash=GENESIS,
         )
         event.hash = chain_hash(event.prev_hash, event_payload(event, number))
         case.event_count, case.last_event_hash = 1, event.hash
@@ -347,175 +389,75 @@ def _build_cases(
 
 
 def _case_from(
-    data: NewCase, received_at: datetime, unit: OrgUnit, customer: Customer | None, number: str,
-    lookups: Lookups, actor: User | None,
+    data: NewCase,
+    received_at: datetime,
+    unit: OrgUnit,
+    customer: Customer | None,
+    number: str,
+    lookups: Lookups,
+    actor: User | None,
 ) -> Case:
     """The row ``kesu.cases.actions._insert_case`` would insert, not yet saved."""
     c = data.classification
-    return _new(Case, **case_row_values(
-        data, number=number, received_at=received_at, unit=unit, customer=customer,
-        category=lookups.categories[c.category] if c.category else None, actor=actor,
-    ))
+    return _new(
+        Case,
+        **case_row_values(
+            data,
+            number=number,
+            received_at=received_at,
+            unit=unit,
+            customer=customer,
+            category=lookups.categories[c.category] if c.category else None,
+            actor=actor,
+        ),
+    )
 
 
-# --- inserting ----------------------------------------------------------------------------------
+# --- building and inserting ---------------------------------------------------------------------
 
 M = TypeVar("M", bound=Model)
 
 
 @cache
-def _init_plan(model: type[Model]) -> list[tuple[Field[Any, Any], bool]]:
-    return [(f, bool(f.is_relation and f.many_to_one)) for f in model._meta.concrete_fields]
+def _init_plan(model: type[Model]) -> list[tuple[str, str, bool, Field[Any, Any]]]:
+    """Per concrete field: (attname, name, is a forward foreign key, the field)."""
+    return [
+        (f.attname, f.name, bool(f.is_relation and f.many_to_one), f) for f in model._meta.concrete_fields
+    ]
 
 
 def _new(model: type[M], **kwargs: Any) -> M:
-    """``model(**kwargs)`` by the positional path Django takes for rows read from the database.
+    """The instance ``model(**kwargs)`` gives, built without ``Model.__init__``.
 
-    Keyword construction costs tens of microseconds per object; this gives the same instance
-    (defaults for fields not named, related objects cached so ``case.org_unit`` needs no query).
+    Keyword (and even positional) construction costs ~10 µs per object, more than the insert
+    of its row; a bulk import builds several objects per row. The result has what ``__init__``
+    leaves: every field's value in ``__dict__`` (defaults for fields not named), a fresh
+    ``ModelState``, and related objects given by name cached so that ``case.org_unit`` needs
+    no query. ``pre_init``/``post_init`` are not sent: none of the models built here has a
+    receiver (no file, image or generic-relation fields).
     """
-    args: list[Any] = []
-    related: list[tuple[Field[Any, Any], Any]] = []
-    for f, is_fk in _init_plan(model):
-        if is_fk and f.name in kwargs:
-            obj = kwargs.pop(f.name)
-            related.append((f, obj))
-            args.append(None if obj is None else obj.pk)
-        elif f.attname in kwargs:
-            args.append(kwargs.pop(f.attname))
+    obj = model.__new__(model)
+    values = obj.__dict__
+    state = values["_state"] = ModelState()
+    cache_ = state.fields_cache
+    for attname, name, is_fk, f in _init_plan(model):
+        if is_fk and name in kwargs:
+            related = kwargs.pop(name)
+            values[attname] = None if related is None else related.pk
+            cache_[name] = related
+        elif attname in kwargs:
+            values[attname] = kwargs.pop(attname)
         else:
-            args.append(f.get_default())
+            values[attname] = f.get_default()
     if kwargs:
         raise TypeError(f"{model.__name__} has no fields {sorted(kwargs)}")
-    instance = model(*args)
-    for f, obj in related:
-        f.set_cached_value(instance, obj)  # type: ignore[attr-defined]
-    return instance
+    return obj
 
 
 #: ``_new`` for other apps' bulk writers (e.g. ``kesu.sla.actions.build_clocks``).
 new_instance = _new
 
 
-def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:
-    """``bulk_create`` for plain tables without Django's per-value SQL compilation.
-
-    Each value goes through its field's ``pre_save`` (for auto_now) and ``get_db_prep_save``
-    as in ``bulk_create``, except strings and integers, for which those are the identity.
-    With ``returning`` the objects get their primary keys. PostgreSQL loads the rows with
-    COPY (row triggers and constraints apply as for INSERT), its keys drawn from the table's
-    own sequence first; SQLite uses multi-row INSERT … RETURNING, in row order, as
-    ``bulk_create`` does.
-    """
-    if not objs:
-        return
-    meta = type(objs[0])._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _copy(cursor, objs, meta, fields, stamped, returning)
-        else:
-            _insert_values(cursor, objs, meta, fields, stamped, returning)
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
-
-
-def _copy(cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any],
-          returning: bool) -> None:
-    if returning:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, len(objs)])
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        fields = [meta.pk, *fields]
-    values = [(f.attname, _converter(f)) for f in fields]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    with connection.wrap_database_errors, cursor.cursor.copy(
-        f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
-    ) as copy:
-        for obj in objs:
-            for f in stamped:
-                f.pre_save(obj, True)
-            copy.write_row([convert(getattr(obj, name)) for name, convert in values])
-
-
-def _insert_values(cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any],
-                   returning: bool) -> None:
-    values = [(f.attname, _converter(f)) for f in fields]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - quoted names from the model
-    tail = connection.ops.return_insert_columns([meta.pk])[0] if returning else ""
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, _max_params() // len(fields))
-    for start in range(0, len(objs), per_statement):
-        chunk = objs[start:start + per_statement]
-        params: list[Any] = []
-        for obj in chunk:
-            for f in stamped:
-                f.pre_save(obj, True)
-            params.extend([convert(getattr(obj, name)) for name, convert in values])
-        cursor.execute(f"{head}{', '.join([one_row] * len(chunk))} {tail}", params)
-        if returning:
-            for obj, row in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = row[0]
-
-
-_PLAIN = {
-    "CharField": str, "TextField": str, "EmailField": str,
-    "IntegerField": int, "BigIntegerField": int, "PositiveIntegerField": int, "ForeignKey": int,
-}
-
-
-def _converter(f: Field[Any, Any]) -> Callable[[Any], Any]:
-    """``f.get_db_prep_save`` with short cuts where it reduces to one backend call.
-
-    Strings and integers pass unchanged; an aware datetime, a date and a JSON list or dict go
-    straight to ``connection.ops.adapt_*_value`` (what ``get_db_prep_save`` ends with for
-    them); anything else takes the full path.
-    """
-    prep, ops, kind = f.get_db_prep_save, connection.ops, f.get_internal_type()
-    plain = _PLAIN.get(kind)
-    if plain is str:  # CharField.to_python passes str (and TextChoices members) through
-        return lambda v: v if v is None or isinstance(v, str) else prep(v, connection)
-    if plain is int:
-        return lambda v: v if v is None or v.__class__ is int else prep(v, connection)
-    if kind == "DateTimeField":
-        last: list[Any] = [None, None]  # the batch's event time is one object: convert it once
-
-        def moment(v: Any) -> Any:
-            if v is None or v is last[0]:
-                return last[1] if v is not None else None
-            out = (ops.adapt_datetimefield_value(v) if v.__class__ is datetime and v.utcoffset() is not None
-                   else prep(v, connection))
-            last[:] = [v, out]
-            return out
-
-        return moment
-    if kind == "DateField":
-        return lambda v: (None if v is None else ops.adapt_datefield_value(v)
-                          if v.__class__ is date else prep(v, connection))
-    if kind == "JSONField":
-        encoder = f.encoder  # type: ignore[attr-defined]
-        return lambda v: (ops.adapt_json_value(v, encoder) if v.__class__ in (list, dict)
-                          else prep(v, connection))
-    return lambda v: prep(v, connection)
-
-
-def _max_params() -> int:
-    """Bind parameters one statement may carry (SQLite's compiled-in limit; 999 elsewhere)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return connection.features.max_query_params or 999
-
-
 def _index(cases: list[Case]) -> None:
-    index_cases = getattr(search, "index_cases", None)
-    if index_cases is not None:
-        index_cases(cases)
-    else:  # until kesu.cases.search grows its batch form
-        for case in cases:
-            search.index_case(case)
+    """The search index of cases INSERTed in this transaction, from the objects (no read-back)."""
+    search.index_new_cases(cases)

@@ -3,10 +3,15 @@
 Callers hold a transaction; ``append`` locks the case row so two writers on the same case
 cannot fork its chain, then advances the head stored on the case.
 
-Two shortcuts save the locking read of the head on the hot paths, without weakening the chain:
+Three shortcuts save the locking read of the head on the hot paths, without weakening the chain:
 an action that locked the case itself with ``lock_case`` (which reads the head under the lock)
 passes ``head_locked=True``; intake builds the first event with ``first_event`` before the case
-row exists and stores the head in the case's INSERT.
+row exists and stores the head in the case's INSERT; and every later event of that same
+instance (triage, links, crisis at intake) is appended optimistically — the head the instance
+holds is written with an ``UPDATE … WHERE event_count = <held> AND last_event_hash = <held>``,
+which takes the row lock and proves the head in one statement. Only if that matches no row
+(someone appended through another instance, or a savepoint holding an append was rolled
+back) is the head read under the lock as usual.
 """
 
 from __future__ import annotations
@@ -98,10 +103,15 @@ def append(
     transaction and append every event of it through this instance: its in-memory head is then
     the stored one, and the locking read is skipped (one query fewer per event). Such callers
     may name ``save_fields`` of ``case`` that they changed: they are saved in the same UPDATE
-    as the new head (one query fewer again).
+    as the new head (one query fewer again). The instance intake created (``first_event``) is
+    appended to optimistically and may name ``save_fields`` as well.
     """
     assert transaction.get_connection().in_atomic_block, "events are written inside a transaction"
-    assert head_locked or not save_fields, "save_fields needs head_locked"
+    assert head_locked or not save_fields or head_held(case), "save_fields needs head_locked"
+    if not head_locked and head_held(case):
+        event = _append_optimistic(case, type, actor, data, save_fields)
+        if event is not None:
+            return event
     if head_locked:
         seq, prev = case.event_count + 1, case.last_event_hash
     else:
@@ -109,7 +119,10 @@ def append(
         seq, prev = head["event_count"] + 1, head["last_event_hash"]
     event = _build(case, type, actor, data, seq, prev)
     event.save()
-    if save_fields:
+    if save_fields and not head_locked:  # the optimistic path missed: the lock is held now
+        Case.objects.filter(pk=case.pk).update(event_count=seq, last_event_hash=event.hash,
+                                               **_field_values(case, save_fields))
+    elif save_fields:
         case.event_count, case.last_event_hash = event.seq, event.hash
         case.save(update_fields=[*save_fields, "event_count", "last_event_hash"])
     elif head_locked:
@@ -122,10 +135,47 @@ def append(
 
 def first_event(case: Case, type: str, *, actor: Any, data: dict[str, Any]) -> CaseEvent:
     """The first event of a case that is not saved yet: sets the head on ``case`` so that the
-    case's INSERT stores it; save the event (``event.save()``) right after the case."""
+    case's INSERT stores it; save the event (``event.save()``) right after the case.
+
+    Later events of this instance are appended optimistically (see the module docstring)."""
     assert case.pk is None, "first_event is for a case that is being created"
     event = _build(case, type, actor, data, 1, "")
     case.event_count, case.last_event_hash = 1, event.hash
+    case._kesu_head_held = True  # type: ignore[attr-defined]
+    return event
+
+
+def head_held(case: Case) -> bool:
+    """Whether ``case`` is the instance intake created (``first_event``): its head is most likely
+    the stored one, so ``append`` tries it first and accepts ``save_fields`` for it."""
+    return bool(getattr(case, "_kesu_head_held", False))
+
+
+def _field_values(case: Case, names: Sequence[str]) -> dict[str, Any]:
+    """Column values of ``case``'s fields ``names`` for ``QuerySet.update`` (``auto_now`` applied)."""
+    out = {}
+    for name in names:
+        f = Case._meta.get_field(name)
+        out[f.attname] = f.pre_save(case, add=False)  # type: ignore[union-attr]
+    return out
+
+
+def _append_optimistic(
+    case: Case, type: str, actor: Any, data: dict[str, Any], save_fields: Sequence[str]
+) -> CaseEvent | None:
+    """Append on the head ``case`` holds, proven by the UPDATE's condition; None if it was stale.
+
+    The UPDATE comes first: it takes the case's row lock and checks the head in one statement,
+    so a concurrent writer either waits for this transaction or made this one miss.
+    """
+    seq, prev = case.event_count + 1, case.last_event_hash
+    event = _build(case, type, actor, data, seq, prev)
+    matched = Case.objects.filter(pk=case.pk, event_count=case.event_count, last_event_hash=prev).update(
+        event_count=seq, last_event_hash=event.hash, **_field_values(case, save_fields))
+    if not matched:
+        return None
+    event.save()
+    case.event_count, case.last_event_hash = event.seq, event.hash
     return event
 
 

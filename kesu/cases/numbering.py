@@ -3,7 +3,7 @@
 The counter row of the month is created once (a unique constraint settles races) and then
 incremented with one ``UPDATE … RETURNING`` that takes its row lock, so concurrent intakes
 serialise on that row for the length of their transaction on PostgreSQL (intake takes the
-number in a short transaction of its own); SQLite serialises all writers anyway.
+number in autocommit, a transaction of one statement); SQLite serialises all writers anyway.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 
-from kesu.cases.models import CaseNumberCounter
+from kesu.cases.models import CaseNumberCounter, IdempotencyKey
 
 PREFIX = "KS"
 NUMBER_TZ = ZoneInfo("Asia/Shanghai")
@@ -28,17 +28,31 @@ def format_number(period: str, serial: int) -> str:
     return f"{PREFIX}-{period}-{serial:05d}"
 
 
-def _advance(period: str, n: int) -> int:
+def _advance(period: str, n: int, unless_key: tuple[str, str] | None = None) -> int | None:
     """Add ``n`` to the month's counter and return the new last serial: one ``UPDATE … RETURNING``
-    round trip (both PostgreSQL and SQLite ≥ 3.35), creating the month's row the first time."""
+    round trip (both PostgreSQL and SQLite ≥ 3.35), creating the month's row the first time.
+
+    ``unless_key`` (scope, key): an idempotency key; if it is already stored, nothing is
+    reserved and None is returned — intake's check for a retried request rides along in the
+    same statement instead of costing a query of its own.
+    """
     table = CaseNumberCounter._meta.db_table
-    sql = f"UPDATE {table} SET last_serial = last_serial + %s WHERE period = %s RETURNING last_serial"  # noqa: S608
+    sql = f"UPDATE {table} SET last_serial = last_serial + %s WHERE period = %s"  # noqa: S608
+    params: list[str | int] = [n, period]
+    if unless_key is not None:
+        keys, q = IdempotencyKey._meta.db_table, connection.ops.quote_name
+        sql += f" AND NOT EXISTS (SELECT 1 FROM {keys} WHERE {q('scope')} = %s AND {q('key')} = %s)"  # noqa: S608
+        params += list(unless_key)
+    sql += " RETURNING last_serial"
     for _attempt in range(2):
         with connection.cursor() as cur:
-            cur.execute(sql, [n, period])
+            cur.execute(sql, params)
             row = cur.fetchone()
         if row is not None:
             return int(row[0])
+        if unless_key is not None and IdempotencyKey.objects.filter(
+                scope=unless_key[0], key=unless_key[1]).exists():
+            return None
         try:
             with transaction.atomic():
                 CaseNumberCounter.objects.create(period=period, last_serial=0)
@@ -47,11 +61,16 @@ def _advance(period: str, n: int) -> int:
     raise RuntimeError(f"case number counter {period} could not be created")  # pragma: no cover
 
 
-def next_case_number(received_at: datetime) -> str:
-    """Reserve the next number of ``received_at``'s month. Call inside a transaction, which then
-    holds the counter's row lock until it ends (intake uses a short one of its own)."""
+def next_case_number(received_at: datetime, *, unless_key: tuple[str, str] | None = None) -> str | None:
+    """Reserve the next number of ``received_at``'s month.
+
+    Outside a transaction the statement commits by itself (intake: the counter row is locked
+    for that one statement, so concurrent intakes do not queue on it); inside one, the row lock
+    lasts until that transaction ends. ``unless_key``: see ``_advance`` (None: key already used).
+    """
     period = period_of(received_at)
-    return format_number(period, _advance(period, 1))
+    serial = _advance(period, 1, unless_key)
+    return None if serial is None else format_number(period, serial)
 
 
 def reserve_case_numbers(period: str, n: int) -> list[str]:
@@ -63,4 +82,5 @@ def reserve_case_numbers(period: str, n: int) -> list[str]:
     if n <= 0:
         return []
     last = _advance(period, n)
+    assert last is not None
     return [format_number(period, serial) for serial in range(last - n + 1, last + 1)]

@@ -11,12 +11,18 @@ from kesu.cases.models import Case, CaseMessage
 from kesu.cases.workflow import allowed_targets
 from kesu.org.masking import contact_for
 from kesu.org.models import User
-from kesu.sla.queries import clock_views
+from kesu.sla.actions import synced_clocks
+from kesu.sla.queries import CLOCK_ORDER, ClockView, clock_views, view_of
 from kesu.triage.schemas import triage_dict
 
 
-def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> dict[str, Any]:
-    """The case as the API shows it; ``with_attachments`` (the detail view) adds files and workflow."""
+def case_dict(case: Case, viewer: User, *, with_attachments: bool = False, just_created: bool = False
+              ) -> dict[str, Any]:
+    """The case as the API shows it; ``with_attachments`` (the detail view) adds files and workflow.
+
+    ``just_created``: ``case`` is the instance intake returned in this request, which knows its
+    attachments, triage and clocks, so nothing is read back (three queries fewer per create).
+    """
     cust = case.customer
     contact = contact_for(
         viewer, phone=cust.phone if cust else "", email=cust.email if cust else "",
@@ -62,18 +68,29 @@ def case_dict(case: Case, viewer: User, *, with_attachments: bool = False) -> di
         "first_responder": case.intake_by.username if case.intake_by_id and case.intake_by else None,
     }
     if with_attachments:
+        files = getattr(case, "_kesu_attachments", None) if just_created else None
         data["attachments"] = [
             {"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
-            for a in case.attachments.all()
+            for a in (files if files is not None else case.attachments.all())
         ]
         data["triage"] = triage_dict(case)
         data["allowed_transitions"] = allowed_targets(case.status, viewer.role, case.resume_status)
         data["clocks"] = [
             {"name": c.code, "label": str(c.name), "due_at": c.due_at.astimezone(UTC) if c.due_at else None,
              "state": c.state, "remaining_working_minutes": round(c.remaining_minutes)}
-            for c in clock_views(case, now=timezone.now())
+            for c in _clock_views(case, just_created)
         ]
     return data
+
+
+def _clock_views(case: Case, just_created: bool) -> list[ClockView]:
+    """``clock_views``, from the clocks intake just stored when it has them (no read-back)."""
+    now = timezone.now()
+    synced = synced_clocks(case) if just_created else None
+    if synced is None:
+        return clock_views(case, now=now)
+    clocks, cal = synced
+    return [view_of(c, now, cal) for c in sorted(clocks, key=lambda c: CLOCK_ORDER.get(c.code, 99))]
 
 
 def message_dict(message: CaseMessage) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kesu.cases.access import access_import_job, import_jobs_visible_to
-from kesu.cases.actions_import import do_start_import, ignored_columns
+from kesu.cases.actions_import import do_start_import, ignored_columns, triage_state, triage_state_label
 from kesu.cases.importer import SUPPORTED_SUFFIXES, column_help
 from kesu.cases.models import ImportJob
 from kesu.console.common import console_view, paginate, require_cap, user_of
@@ -84,7 +84,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @console_view
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = access_import_job(user_of(request), pk)
-    return render(request, "console/import_detail.html", {"job": job, "ignored": ignored_columns(job)})
+    return render(request, "console/import_detail.html", {
+        "job": job, "ignored": ignored_columns(job), "triage": triage_state_label(triage_state(job))})
 
 
 @console_view

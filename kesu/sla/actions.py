@@ -187,6 +187,16 @@ def sync_case_clocks(case: Case, *, at: datetime, trigger: str, new_case: bool =
             created.append(clock)
     if created:
         CaseClock.objects.bulk_create(created)
+    # Every clock of the case as now stored, for an answer built right after this (intake's).
+    case._kesu_clocks = ([*clocks.values(), *created], cal)  # type: ignore[attr-defined]
+
+
+def synced_clocks(case: Case) -> tuple[list[CaseClock], WorkCalendar] | None:
+    """The clocks the last ``sync_case_clocks`` on this instance left stored, with the case's
+    calendar, or None if it ran on another instance. Only for an answer built in the same
+    request right after the action (it saves reading them, and the calendar's generation, back)."""
+    synced: tuple[list[CaseClock], WorkCalendar] | None = getattr(case, "_kesu_clocks", None)
+    return synced
 
 
 def build_clocks(cases: Iterable[Case], *, at: datetime) -> list[CaseClock]:

@@ -33,6 +33,7 @@ from kesu.cases.events import EventType, event_payload
 from kesu.cases.models import Case, CaseEvent, Category
 from kesu.core.errors import Forbidden, ValidationFailed
 from kesu.core.hashchain import GENESIS, chain_hash
+from kesu.core.sqlcache import fixed_rows
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
 from kesu.sla.sqlbulk import update_by_id
@@ -148,14 +149,22 @@ def _descends(code: str, ancestor: str, parents: Mapping[str, str | None]) -> bo
 
 
 def auto_apply_threshold() -> float | None:
-    """The confidence from which suggestions are applied; None when automatic application is off."""
-    settings = TriageSettings.load()
-    return settings.auto_apply_threshold if settings.auto_apply else None
+    """The confidence from which suggestions are applied; None when automatic application is off.
+
+    ``TriageSettings.load()``'s values, read with a query compiled once (every intake asks)."""
+    rows = fixed_rows("triage.auto_apply", lambda: TriageSettings.objects.filter(pk=1).values_list(
+        "auto_apply", "auto_apply_threshold"))
+    if not rows:
+        defaults = TriageSettings(pk=1)
+        return defaults.auto_apply_threshold if defaults.auto_apply else None
+    auto_apply, threshold = rows[0]
+    return float(threshold) if auto_apply else None
 
 
 def category_tree() -> dict[str, str | None]:
-    """Active category code → parent code, in one query."""
-    rows = list(Category.objects.filter(is_active=True).values_list("pk", "code", "parent_id"))
+    """Active category code → parent code, in one query (compiled once: every intake asks)."""
+    rows = fixed_rows("triage.category_tree", lambda: Category.objects.filter(is_active=True).values_list(
+        "pk", "code", "parent_id"))
     codes = {pk: code for pk, code, _parent in rows}
     return {code: codes.get(parent) for _pk, code, parent in rows}
 
@@ -257,28 +266,41 @@ def do_triage_case(case: Case, *, at: datetime, kind_given: bool | None = None,
     """
     triages = _suggest_many([case], [repeats])
     triage = triages[0] if triages else None
-    with transaction.atomic():
+    # No savepoint: a failed write here fails the intake anyway (nothing catches it in between).
+    with transaction.atomic(savepoint=False):
         if triage is None:
             row = _triage_row(case, None, Plan(), at)
             row.save()
+            _keep_on_case(case, row)
             return row
         tree = category_tree()
         old = case_values(case)
         plan = plan_triage(old, triage, threshold=auto_apply_threshold(),
                            kind_given=kind_was_given(case, kind_given), categories=tree, at=at)
         wanted = {plan.applied["category"]} if "category" in plan.applied else set()
-        categories = {c.code: c for c in Category.objects.filter(code__in=wanted)}
+        categories = {c.code: c for c in Category.objects.filter(code__in=wanted)} if wanted else {}
         old_status = case.status
         columns = _apply_to_case(case, plan.applied, categories)
-        if columns:
+        # The new case of intake: the applied values go in the UPDATE of the event's chain head.
+        with_event = bool(columns) and events.head_held(case)
+        if columns and not with_event:
             case.save(update_fields=[*columns, "updated_at"])
         _record_status(case, old_status)
         row = _triage_row(case, triage, plan, at)
         row.save()
-        TriageLabel.objects.bulk_create(_labels(case, plan.corrections, at=at, user=case.intake_by))
+        _keep_on_case(case, row)
+        labels = _labels(case, plan.corrections, at=at, user=case.intake_by)
+        if labels:
+            TriageLabel.objects.bulk_create(labels)
         if plan.applied:  # the suggestion itself is the CaseTriage row; the event records a change
-            events.append(case, TRIAGED, actor=None, data=_event_data(plan, old, triage.model_version))
+            events.append(case, TRIAGED, actor=None, data=_event_data(plan, old, triage.model_version),
+                          save_fields=[*columns, "updated_at"] if with_event else ())
     return row
+
+
+def _keep_on_case(case: Case, row: CaseTriage) -> None:
+    """Remember ``row`` as ``case.triage``, so that the intake's answer does not read it back."""
+    Case.triage.related.set_cached_value(case, row)  # type: ignore[attr-defined]
 
 
 def do_triage_cases(cases: list[Case], *, at: datetime, kind_given: Sequence[bool] | None = None,

@@ -135,4 +135,5 @@ def test_a_refused_rejection_rolls_the_whole_merge_back(
     with pytest.raises(Forbidden) as denied:
         do_merge_case(dup, into=kept, actor=handler)
     assert denied.value.code == "beyond_authority"
-    assert _state(kept, dup) == before and CaseMerge.objects.count() == 0 and CaseLink.objects.count() == links
+    assert _state(kept, dup) == before
+    assert CaseMerge.objects.count() == 0 and CaseLink.objects.count() == links

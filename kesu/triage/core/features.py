@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -103,6 +104,29 @@ def tfidf(vectorizer: TfidfVectorizer, docs: Sequence[Doc]) -> sp.csr_matrix:
     return X.astype(np.float32)
 
 
+def tfidf_row(vectorizer: TfidfVectorizer, analyze: Any, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    """One row of :func:`tfidf` as (column indices, float32 values), without a sparse matrix.
+
+    The same arithmetic on the same counts; for one text scipy's fixed cost per operation
+    (matrix construction, ``multiply``, ``sum``, ``astype``, ``hstack``) is most of the time.
+    """
+    vocabulary = vectorizer.vocabulary_
+    row: dict[int, int] = {}
+    for gram in analyze(doc):
+        j = vocabulary.get(gram)
+        if j is not None:
+            row[j] = row.get(j, 0) + 1
+    cols = np.fromiter(row, dtype=np.int64, count=len(row))
+    data = np.fromiter(row.values(), dtype=np.float64, count=len(row))
+    if vectorizer.sublinear_tf:
+        data = np.log(data) + 1.0
+    data *= vectorizer.idf_[cols]
+    norm = np.sqrt((data * data).sum())
+    if norm:
+        data /= norm
+    return cols, data.astype(np.float32)
+
+
 class Featurizer:
     """Fits TF-IDF vocabularies on training docs and turns docs into one CSR matrix."""
 
@@ -146,6 +170,24 @@ class Featurizer:
                 vals.append(np.log1p(total) * self.config.lexicon_weight)
         return sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
                              shape=(len(docs), width), dtype=np.float32)
+
+    def row(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """``transform([doc])``'s non-zero columns and values (float32), built without scipy."""
+        analyzers = getattr(self, "_analyzers", None)
+        if analyzers is None:  # built once per loaded model (not pickled: see __getstate__)
+            analyzers = self._analyzers = (self.words.build_analyzer(), self.chars.build_analyzer())
+        words_cols, words_vals = tfidf_row(self.words, analyzers[0], doc)
+        chars_cols, chars_vals = tfidf_row(self.chars, analyzers[1], doc)
+        lexicon = self.lexicon_block([doc])
+        offset = len(self.words.vocabulary_)
+        lex_offset = offset + len(self.chars.vocabulary_)
+        lex_cols = lexicon.indices.astype(np.int64) + lex_offset
+        cols = np.concatenate([words_cols, chars_cols + offset, lex_cols])
+        vals = np.concatenate([words_vals, chars_vals, lexicon.data.astype(np.float32)])
+        return cols, vals
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_analyzers"}
 
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         blocks = [tfidf(self.words, docs), tfidf(self.chars, docs), self.lexicon_block(docs)]

@@ -108,12 +108,48 @@ class HeadStack:
                 start += part.weights.shape[1]
             self.slices[name] = cuts
         self.weights = np.ascontiguousarray(np.hstack(blocks)) if blocks else np.zeros((0, 0), np.float32)
+        # Intercepts and Platt constants of every column, so that one expression serves all parts.
+        width = self.weights.shape[1]
+        self.intercept = np.zeros(width)
+        self.slope, self.offset = np.zeros(width), np.zeros(width)
+        for name, head in heads.items():
+            for (a, b), part in zip(self.slices[name], head.parts, strict=True):
+                self.intercept[a:b] = part.intercept
+                if head.link == "platt":
+                    assert part.slope is not None and part.offset is not None
+                    self.slope[a:b], self.offset[a:b] = part.slope, part.offset
 
     def predict_proba(self, X: Any) -> dict[str, np.ndarray]:
-        D = np.asarray(X @ self.weights, dtype=np.float64)
+        return self.proba_from_margins(np.asarray(X @ self.weights, dtype=np.float64))
+
+    def predict_proba_row(self, cols: np.ndarray, vals: np.ndarray) -> dict[str, np.ndarray]:
+        """``predict_proba`` of one row given as its non-zero (columns, values): a gather of those
+        weight rows and one vector product, instead of a sparse matrix and a sparse product."""
+        margins = vals @ self.weights[cols] if len(cols) else np.zeros(self.weights.shape[1], np.float32)
+        return self.proba_from_margins(np.asarray(margins, dtype=np.float64)[None, :])
+
+    def proba_from_margins(self, D: np.ndarray) -> dict[str, np.ndarray]:
+        """Every head's probabilities from the stacked margins ``X @ weights`` (rows × width).
+
+        ``LinearHead.proba_from_margins``'s arithmetic, with the sigmoid of all Platt-calibrated
+        columns in one expression and each head's folds normalised and averaged together.
+        """
+        M = D + self.intercept
+        P = expit(-(self.slope * M + self.offset))
         out = {}
         for name, head in self.heads.items():
-            margins = [D[:, a:b] + part.intercept for (a, b), part in zip(self.slices[name], head.parts,
-                                                                            strict=True)]
-            out[name] = head.proba_from_margins(margins)
+            cuts = self.slices[name]
+            if head.link != "platt":
+                out[name] = head.proba_from_margins([M[:, a:b] for a, b in cuts])
+                continue
+            start, end, folds = cuts[0][0], cuts[-1][1], len(cuts)
+            p = P[:, start:end].reshape(len(P), folds, -1)  # the folds of a head are adjacent
+            if len(head.classes_) == 2:
+                p1 = p[:, :, 0].mean(axis=1)
+                out[name] = np.column_stack([1.0 - p1, p1])
+                continue
+            denom = p.sum(axis=2, keepdims=True)
+            k = p.shape[2]
+            proba = np.divide(p, denom, out=np.full_like(p, 1.0 / k), where=denom != 0)
+            out[name] = proba.mean(axis=1)
         return out

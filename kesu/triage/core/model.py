@@ -99,8 +99,10 @@ class TriageModel:
         """Per field: the classifier's codes and confidences, before any rule."""
         if not docs:
             return {f: ([], np.zeros(0)) for f in self.fields}
-        X = self.featurizer.transform(docs)
-        probas = self.stack().predict_proba(X)
+        if len(docs) == 1:  # intake: one text; scipy's fixed costs would dominate
+            probas = self.stack().predict_proba_row(*self.featurizer.row(docs[0]))
+        else:
+            probas = self.stack().predict_proba(self.featurizer.transform(docs))
         out = {}
         for name in self.fields:
             clf = self.classifiers[name]

@@ -72,3 +72,24 @@ def test_stack_equals_each_head(starter_model, starter_examples):
     assert set(stacked) == set(starter_model.fields)
     for name, head in starter_model.classifiers.items():
         np.testing.assert_allclose(stacked[name], head.predict_proba(X), atol=1e-6)
+
+
+def test_one_text_path_equals_the_matrix_path_and_scikit_learn(starter_model, starter_examples):
+    """Intake's single-text shortcut (no sparse matrices) gives the matrix path's numbers, which
+    are the fitted estimators' ``predict_proba`` (the heads tests above)."""
+    texts = [e.text for e in starter_examples[:60]] + ["", "挺好", "發霉了！！！！我要投诉到12315"]
+    docs = starter_model.featurizer.prepare(texts)
+    X = starter_model.featurizer.transform(docs)
+    stack = starter_model.stack()
+    together = stack.predict_proba(X)
+    for i, doc in enumerate(docs):
+        cols, vals = starter_model.featurizer.row(doc)
+        np.testing.assert_array_equal(np.sort(cols), X[i].indices)
+        np.testing.assert_allclose(vals[np.argsort(cols)], X[i].data, rtol=1e-6)
+        alone = stack.predict_proba_row(cols, vals)
+        for name, proba in together.items():
+            np.testing.assert_allclose(alone[name][0], proba[i], rtol=1e-5, atol=1e-7)
+        raw = starter_model.predict_raw([doc])
+        for name, (codes, conf) in starter_model.predict_raw(docs[i:i + 2]).items():
+            assert raw[name][0][0] == codes[0]
+            assert abs(raw[name][1][0] - conf[0]) < 1e-6

@@ -11,7 +11,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kesu.cases.actions_import import do_run_import, do_start_import, ignored_columns
+from kesu.cases.actions_import import (
+    do_run_import,
+    do_start_import,
+    do_triage_import,
+    ignored_columns,
+    triage_state,
+    triage_state_label,
+)
 from kesu.cases.importer import check_file_type
 from kesu.cases.models import ImportJob
 from kesu.core.errors import KesuError
@@ -36,6 +43,9 @@ class Command(BaseCommand):
                             help="code of the unit for rows without one (default: the user's, else the root)")
         parser.add_argument("--as", dest="username", default="",
                             help="the staff member recorded as first responder (default: none)")
+        parser.add_argument("--triage-now", action="store_true",
+                            help="add the triage suggestions of a large import in this process before "
+                                 "returning, instead of leaving them to the worker")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["file"])
@@ -51,7 +61,10 @@ class Command(BaseCommand):
         except KesuError as exc:
             raise CommandError(str(exc.message), returncode=USAGE_ERROR) from exc
         # The messages (also those kept on the job) in the language this command speaks.
-        job = do_run_import(job.pk, progress=self._progress, language=translation.get_language() or "")
+        job = do_run_import(job.pk, progress=self._progress, language=translation.get_language() or "",
+                            queue_triage=not opts["triage_now"])
+        if opts["triage_now"]:
+            do_triage_import(job.pk, progress=self._triage_progress)
         self._report(job, time.monotonic() - started)
 
     def _actor_and_unit(self, username: str, code: str) -> tuple[User | None, OrgUnit]:
@@ -72,6 +85,9 @@ class Command(BaseCommand):
                                returncode=USAGE_ERROR)
         return actor, unit
 
+    def _triage_progress(self, phase: str, rows: int) -> None:
+        self.stdout.write(_("Triaged {n} cases…").format(n=rows))
+
     def _progress(self, phase: str, rows: int) -> None:
         if phase == "check":
             self.stdout.write(_("Checked {n} rows…").format(n=rows))
@@ -84,6 +100,8 @@ class Command(BaseCommand):
                                         rejected=job.error_rows, seconds=f"{seconds:.1f}"))
         if ignored := ignored_columns(job):
             self.stdout.write(_("Columns ignored: {columns}").format(columns=", ".join(ignored)))
+        if triage := triage_state_label(triage_state(job)):
+            self.stdout.write(triage)
         for error in job.errors[:SHOWN]:
             line = _("Line {line}: {message}").format(line=error["line"], message=error["message"])
             self.stdout.write(line)
