@@ -82,7 +82,10 @@ class Replayer:
     def _mover(self, case: Case, unit: str, step: StatusStep) -> str:
         proposer = self.proposer.get(case.pk, "") if step.not_by_proposer else ""
         owner = self._owner(case) if step.by_owner else ""
-        for name in (owner, *step.actors):
+        # The planned actors first; then anyone on the roster, because triage may have classified
+        # the case more severely than the plan assumed (a changed model, a repeat), and the
+        # authority limits follow the case's actual severity.
+        for name in (owner, *step.actors, *self.users):
             if name and name != proposer and may_move(
                 name, case.status, step.to, case.resume_status, unit, case.severity
             ):
