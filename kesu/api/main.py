@@ -72,6 +72,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from kesu.cases.api import router as cases_router
+    from kesu.cases.api_attachments import router as case_attachments_router
     from kesu.cases.api_links import router as case_links_router
     from kesu.notify.api import router as notify_router
     from kesu.sla.api import router as sla_router
@@ -79,6 +80,7 @@ def _mount() -> None:
 
     api.add_router("/cases", cases_router)
     api.add_router("/cases", case_links_router)
+    api.add_router("/cases", case_attachments_router)
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/triage", triage_router)

@@ -170,7 +170,9 @@ class KesuErrorsMixin:
             form.add_error(name if name in form.fields else None, [str(m) for m in msgs])
 
 
-class ClassifyForm(KesuErrorsMixin, StyledForm):
+class ClassificationFields(StyledForm):
+    """Category, validity, severity and priority (TR-1 … TR-4): set at intake or on the case page."""
+
     category = forms.ChoiceField(label=_("Category"), required=False)
     validity = forms.ChoiceField(label=_("Validity"), required=False,
                                  choices=lambda: _blank(_("— not set —"), Validity.choices))
@@ -183,17 +185,19 @@ class ClassifyForm(KesuErrorsMixin, StyledForm):
         super().__init__(*args, **kwargs)
         set_choices(self, "category", category_choices())
 
+    def to_classification(self) -> Classification:
+        d = self.cleaned_data
+        return Classification(category=d["category"], validity=d["validity"], severity=d["severity"],
+                              priority=d["priority"])
+
+
+class ClassifyForm(KesuErrorsMixin, ClassificationFields):
     @classmethod
     def for_case(cls, case: Case) -> ClassifyForm:
         return cls(initial={
             "category": case.category.code if case.category else "", "validity": case.validity,
             "severity": case.severity, "priority": case.priority,
         })
-
-    def to_classification(self) -> Classification:
-        d = self.cleaned_data
-        return Classification(category=d["category"], validity=d["validity"], severity=d["severity"],
-                              priority=d["priority"])
 
 
 class AttachmentForm(KesuErrorsMixin, StyledForm):
@@ -204,7 +208,7 @@ def new_submit_key() -> str:
     return uuid.uuid4().hex
 
 
-class NewCaseForm(KesuErrorsMixin, StyledForm):
+class NewCaseForm(KesuErrorsMixin, ClassificationFields):
     """The intake form (IN-1 a, IN-4). Field names follow the action's error keys ("product.x")."""
 
     submit_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -245,13 +249,6 @@ class NewCaseForm(KesuErrorsMixin, StyledForm):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}),
                                   help_text=_("The customer's own words, verbatim."))
     org_unit = forms.ChoiceField(label=_("Org unit"))
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    validity = forms.ChoiceField(label=_("Validity"), required=False,
-                                 choices=lambda: _blank(_("— not set —"), Validity.choices))
-    severity = forms.ChoiceField(label=_("Severity"), required=False,
-                                 choices=lambda: _blank(_("— not set —"), Severity.choices))
-    priority = forms.ChoiceField(label=_("Priority"), required=False,
-                                 choices=lambda: _blank(_("— not set —"), Priority.choices))
     attachments = MultipleFileField(label=_("Attachments"), required=False,
                                     help_text=_("Photos, recordings, inspection reports."))
 
@@ -259,7 +256,6 @@ class NewCaseForm(KesuErrorsMixin, StyledForm):
         kwargs.setdefault("initial", {"submit_key": new_submit_key(), "org_unit": default_unit})
         super().__init__(*args, **kwargs)
         set_choices(self, "org_unit", unit_choices(units))
-        set_choices(self, "category", category_choices())
 
     def to_new_case(self) -> NewCase:
         d = self.cleaned_data
@@ -278,8 +274,7 @@ class NewCaseForm(KesuErrorsMixin, StyledForm):
                 serial=d["product_serial"], delivered_on=d["product_delivered_on"],
                 quantity=d["product_quantity"], defective_quantity=d["product_defective_quantity"],
             ),
-            classification=Classification(category=d["category"], validity=d["validity"],
-                                          severity=d["severity"], priority=d["priority"]),
+            classification=self.to_classification(),
             attachments=check_files(d["attachments"]),
         )
 

@@ -254,3 +254,32 @@ def test_console_workflow_writes(role: str, unit: str, make_user, cases) -> None
         assert case.status == ("accepted" if visible and _may_accept(role) else "new")
         assert CaseMessage.objects.filter(case=case).count() == (
             1 if visible and has_cap(role, Cap.CASE_ATTACH) else 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_api_attachments(role: str, unit: str, make_user, api_client, cases, attachments) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kesu.cases.models import Attachment
+
+    client = api_client(make_user(role, unit=unit))
+    for store, case in cases.items():
+        visible = store in VISIBLE[unit]
+        base = f"/api/v1/cases/{case.number}/attachments"
+        listed, download = client.get(base), client.get(f"{base}/{attachments[store]}")
+        if visible:
+            assert listed.status_code == download.status_code == 200
+            assert [a["id"] for a in listed.json()] == [attachments[store]]
+            assert b"".join(download.streaming_content).endswith(store.encode())
+        else:
+            assert listed.status_code == download.status_code == 404
+        events = CaseEvent.objects.filter(case=case).count()
+        upload = SimpleUploadedFile("p.png", PNG + role.encode(), content_type="image/png")
+        r = client.client.post(base, {"files": [upload]})
+        count = Attachment.objects.filter(case=case).count()
+        if visible and has_cap(role, Cap.CASE_ATTACH):
+            assert r.status_code == 201 and count == 2
+        else:
+            assert r.status_code == (404 if not visible else 403)
+            assert count == 1 and CaseEvent.objects.filter(case=case).count() == events
