@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from kesu.cases import search
-from kesu.cases.access import cases_visible_to
+from kesu.cases.access import cases_visible_to, with_related
 from kesu.cases.choices import FINISHED_STATUSES
 from kesu.cases.models import Case
 from kesu.org.models import User
@@ -36,6 +36,19 @@ class CaseFilter:
     view: str = ""  # "mine", "department", "unassigned": open cases only (WF-2)
 
 
+#: Lists count at most this many matches and then say "more than": an exact count visits every
+#: matching row, the slowest part of a list at a million cases (ADR 0002).
+COUNT_CAP = 10_000
+#: A text search counts fewer: each hit of a common phrase may be rechecked against its text, so
+#: counting 10,000 of them costs more than the whole first page.
+SEARCH_COUNT_CAP = 1_000
+
+
+def count_cap(f: CaseFilter) -> int:
+    """How far a list of ``f`` counts exactly (see :func:`kesu.cases.search.count_capped`)."""
+    return SEARCH_COUNT_CAP if f.q.strip() else COUNT_CAP
+
+
 def case_list(user: User, f: CaseFilter) -> QuerySet[Case]:
     qs = _work_view(cases_visible_to(user), user, f.view)
     if f.status:
@@ -53,9 +66,7 @@ def case_list(user: User, f: CaseFilter) -> QuerySet[Case]:
     if f.q.strip():
         qs = search.matching(qs, f.q.strip())
     order = SORTABLE.get(f.sort, SORTABLE["-received_at"])
-    return qs.select_related(
-        "org_unit", "category", "customer", "intake_by", "owner", "department", "coordinator"
-    ).order_by(*order)
+    return with_related(qs).order_by(*order)
 
 
 VIEWS = ("mine", "department", "unassigned")

@@ -15,14 +15,13 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from kesu.cases.queries import COUNT_CAP
 from kesu.cases.search import count_capped
 from kesu.core.errors import Forbidden, NotFound
 from kesu.org.models import User
 from kesu.org.roles import Cap, has_cap
 
 PER_PAGE = 20
-#: Lists count their rows up to this many; beyond it they show "10,000+" (see CappedPaginator).
-COUNT_CAP = 10_000
 
 View = Callable[..., HttpResponseBase]
 
@@ -53,24 +52,29 @@ def require_cap(user: User, cap: Cap, message: str) -> None:
 
 
 class CappedPaginator(Paginator):
-    """A paginator that counts at most ``COUNT_CAP`` rows (ADR 0002).
+    """A paginator that counts at most ``cap`` rows (ADR 0002).
 
     An exact count visits every matching row: at a million cases that is the slowest part of
-    a list or a search for a common word. Past the cap the page says "10,000+" and offers the
-    first ``COUNT_CAP / per_page`` pages; a narrower filter finds the rest.
+    a list or a search for a common word. Past the cap the page says "more than 10,000" and
+    offers the first ``cap / per_page`` pages; a narrower filter finds the rest.
     """
 
     exact = True
 
+    def __init__(self, object_list: Any, per_page: int, *, cap: int = COUNT_CAP) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
     @cached_property
     def count(self) -> int:
-        n, self.exact = count_capped(cast(QuerySet[Any], self.object_list), COUNT_CAP)
+        n, self.exact = count_capped(cast(QuerySet[Any], self.object_list), self.cap)
         return n
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PER_PAGE) -> Page:
+def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PER_PAGE, *,
+             cap: int = COUNT_CAP) -> Page:
     """The requested page; a page number past the end or not a number gives the nearest page."""
-    return CappedPaginator(qs, per_page).get_page(request.GET.get("page"))
+    return CappedPaginator(qs, per_page, cap=cap).get_page(request.GET.get("page"))
 
 
 def user_of(request: HttpRequest) -> User:

@@ -13,6 +13,7 @@ from kesu.cases.actions import IntakeResult, do_add_attachment, do_classify_case
 from kesu.cases.actions_attachments import do_download_attachment
 from kesu.cases.completeness import describe_missing
 from kesu.cases.queries import case_list as case_queryset
+from kesu.cases.queries import count_cap
 from kesu.console.case_page import render_detail
 from kesu.console.common import console_view, paginate, require_cap, user_of
 from kesu.console.forms import AttachmentForm, CaseFilterForm, ClassifyForm, NewCaseForm, check_files
@@ -26,7 +27,8 @@ from kesu.org.scope import units_visible_to
 def case_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     form = CaseFilterForm(request.GET, units=units_visible_to(user))
-    page = paginate(request, case_queryset(user, form.to_filter()))
+    f = form.to_filter()
+    page = paginate(request, case_queryset(user, f), cap=count_cap(f))
     return render(request, "console/case_list.html", {"form": form, "page": page})
 
 

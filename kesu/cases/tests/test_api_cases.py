@@ -119,3 +119,23 @@ def test_list_filters_and_search(make_user, api_client, make_case):
     assert r.json()["items"][0]["description"] == "产品发霉了，很生气"
     assert client.get("/api/v1/cases", {"kind": "praise"}).json()["count"] == 1
     assert client.get("/api/v1/cases").json()["count"] == 3
+
+
+@pytest.mark.django_db
+def test_a_search_counts_up_to_a_smaller_cap_than_a_plain_list(make_user, api_client, make_case, monkeypatch):
+    """ADR 0002: past its cap a list says "more than N"; a text search stops counting sooner."""
+    from kesu.cases import queries
+
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    for _ in range(4):
+        make_case(description="产品发霉了")
+    client = api_client(make_user("cs_supervisor"))
+
+    search = client.get("/api/v1/cases", {"q": "发霉"}).json()
+    plain = client.get("/api/v1/cases").json()
+    exact = client.get("/api/v1/cases", {"q": "发霉", "exact_count": "true"}).json()
+
+    assert (search["count"], search["count_exact"], len(search["items"])) == (2, False, 4)
+    assert (plain["count"], plain["count_exact"]) == (3, False)
+    assert (exact["count"], exact["count_exact"]) == (4, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django import template
@@ -54,6 +55,22 @@ def demand_labels(codes: list[str] | None) -> str:
     return list_sep().join(str(Demand(c).label) if c in Demand.values else c for c in codes or [])
 
 
+@cache
+def _labels(model: type, field: str) -> dict[Any, Any]:
+    return dict(model._meta.get_field(field).flatchoices)  # type: ignore[attr-defined]
+
+
+@register.filter
+def display(obj: Any, field: str) -> Any:
+    """``{{ case|display:"kind" }}``: the label of a choice field's value, as ``get_kind_display``.
+
+    Django's ``get_FOO_display`` rebuilds and hashes the field's whole choice list on every
+    call; a list page makes ~120 such calls, which took a third of its rendering time.
+    """
+    value = getattr(obj, field)
+    return _labels(type(obj), field).get(value, value)
+
+
 def _badge(css: str, text: Any, title: Any = "") -> SafeString:
     return format_html('<span class="badge {}" title="{}">{}</span>', css, title, text)
 
@@ -62,7 +79,7 @@ def _badge(css: str, text: Any, title: Any = "") -> SafeString:
 def severity_badge(case: Any) -> SafeString | str:
     if not case.severity:
         return ""
-    return _badge(SEVERITY_CLASSES.get(case.severity, "text-bg-secondary"), case.get_severity_display(),
+    return _badge(SEVERITY_CLASSES.get(case.severity, "text-bg-secondary"), display(case, "severity"),
                   case._meta.get_field("severity").verbose_name)
 
 
@@ -70,13 +87,13 @@ def severity_badge(case: Any) -> SafeString | str:
 def priority_badge(case: Any) -> SafeString | str:
     if not case.priority:
         return ""
-    return _badge(PRIORITY_CLASSES.get(case.priority, "text-bg-secondary"), case.get_priority_display(),
+    return _badge(PRIORITY_CLASSES.get(case.priority, "text-bg-secondary"), display(case, "priority"),
                   case._meta.get_field("priority").verbose_name)
 
 
 @register.simple_tag
 def status_badge(case: Any) -> SafeString:
-    return _badge(STATUS_CLASSES.get(case.status, "text-bg-secondary"), case.get_status_display())
+    return _badge(STATUS_CLASSES.get(case.status, "text-bg-secondary"), display(case, "status"))
 
 
 @register.inclusion_tag("console/_sort_header.html", takes_context=True)

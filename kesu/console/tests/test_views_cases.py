@@ -171,6 +171,22 @@ def test_list_query_count_does_not_grow_with_rows(make_user, make_case, console,
         client.get("/cases/")
 
 
+@pytest.mark.django_db
+def test_a_search_past_its_count_cap_says_more_than(make_user, make_case, console, monkeypatch):
+    from kesu.cases import queries
+
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        make_case(description="产品发霉了")
+    client = console(make_user("cs_supervisor"))
+
+    searched = client.get("/cases/", {"q": "发霉"}).content.decode()
+    listed = client.get("/cases/").content.decode()
+
+    assert "More than 2 cases" in searched and numbers_in(searched)
+    assert "3 cases" in listed and "More than" not in listed and len(numbers_in(listed)) == 3
+
+
 # --- detail -----------------------------------------------------------------------------
 
 @pytest.mark.django_db
