@@ -13,8 +13,10 @@ they confirmed or corrected a suggestion (TR-6).
 
 Intake calls :func:`suggest` (one text) or :func:`suggest_many`; both load the current
 model once per process and reload it when the current version changes (a read of the
-``current`` file per call tells). If no model exists yet, the starter model is trained on
-first use (a second or so) — ``kesu triage train --starter`` at install time avoids that pause.
+``current`` file per call tells). What they load is the model's serving form (numpy arrays,
+``store.load_serving``), so a web worker never imports scikit-learn or scipy (ADR 0011). If no
+model exists yet, the starter model is trained on first use (a second or so, and scikit-learn
+in that process) — ``kesu triage train --starter`` at install time avoids that pause.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from django.conf import settings
 
 from kesu.triage.core import store
 from kesu.triage.core.model import Triage, TriageModel
+from kesu.triage.core.serving import ServingModel
 from kesu.triage.core.train import Example, TrainConfig, load_starter, train_model
 
 _lock = threading.Lock()
-_cache: dict[Path, TriageModel] = {}
+_cache: dict[Path, ServingModel] = {}
 
 
 def models_root() -> Path:
@@ -130,8 +133,9 @@ def train(*, starter: bool = True, examples: Iterable[Example] = (), include_con
 
 
 def get_model(version: str | None = None, *, root: Path | None = None, train_if_missing: bool = True
-              ) -> TriageModel:
-    """The given version, or the current one (cached per process; trained from the starter set if none)."""
+              ) -> ServingModel:
+    """The given version, or the current one, in its serving form (the current one cached per
+    process; trained from the starter set if there is none)."""
     root = root or models_root()
     with _lock:
         wanted = version or current_version(root)
@@ -139,13 +143,13 @@ def get_model(version: str | None = None, *, root: Path | None = None, train_if_
             if not train_if_missing:
                 raise store.ModelNotFound(str(root))
             # Starter sentences only and no metrics: someone is waiting (and there may be no database).
-            model = train(root=root, include_confirmed=False, config=TrainConfig(cv_folds=0)).model
+            model = train(root=root, include_confirmed=False, config=TrainConfig(cv_folds=0)).model.serving()
             _cache[root] = model
             return model
         cached = _cache.get(root)
         if cached is not None and cached.version == wanted:
             return cached
-        model = store.load(root, wanted)
+        model = store.load_serving(root, wanted)
         if version is None:
             _cache[root] = model
         return model

@@ -156,3 +156,17 @@ def test_serve_stops_the_web_server_when_the_worker_dies(served: Served) -> None
     assert "the Celery worker exited with code -9" in served.output()
     _gone, alive = psutil.wait_procs(web_tree, timeout=10)
     assert alive == []
+
+
+def test_init_trains_the_starter_model_once(embedded_env: dict[str, str], tmp_path: Path) -> None:
+    """So that no web worker trains it (and keeps scikit-learn loaded) on the first intake."""
+    root = tmp_path / "data" / "triage" / "models"
+    version = (root / "current").read_text().strip()
+    assert (root / version / "serving.npz").is_file()
+
+    again = subprocess.run(kesu("init"), env=embedded_env, cwd=tmp_path, check=True, timeout=180,
+                           capture_output=True, text=True)
+
+    assert len(again.stdout.strip().splitlines()) == 1, again.stdout  # "database ready": nothing trained
+    assert (root / "current").read_text().strip() == version
+    assert [p.name for p in root.iterdir() if p.is_dir()] == [version]

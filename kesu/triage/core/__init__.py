@@ -7,6 +7,8 @@ use exactly the code the application runs. Entry points:
 * :func:`kesu.triage.core.train.train_model` — examples in, :class:`TriageModel` out.
 * :meth:`kesu.triage.core.model.TriageModel.predict` / ``predict_many`` — text in, :class:`Triage` out.
 * :mod:`kesu.triage.core.store` — save, load and list model versions under a root directory.
+* :mod:`kesu.triage.core.serving` — a model as plain arrays, what every prediction runs on; a web
+  process loads only this (``store.load_serving``) and never imports scikit-learn (ADR 0011).
 * :mod:`kesu.triage.core.rules` and :mod:`kesu.triage.core.priority` — the explainable part.
 """
 

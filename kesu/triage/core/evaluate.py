@@ -12,12 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-
 from kesu.triage.core import FIELDS
 
 if TYPE_CHECKING:
     from kesu.triage.core.model import TriageModel
+    from kesu.triage.core.serving import ServingModel
     from kesu.triage.core.train import Example
 
 
@@ -35,6 +34,9 @@ class FieldReport:
 
 
 def score(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> FieldReport:
+    # Imported here: the web process imports this module for one admin view (ADR 0011).
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
     present = sorted(set(y_true) | set(y_pred))
     order = [x for x in labels if x in present] if labels else present
     order += [x for x in present if x not in order]
@@ -49,8 +51,8 @@ def score(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | 
     )
 
 
-def evaluate(model: TriageModel, examples: Iterable[Example], fields: Iterable[str] | None = None, *,
-             raw: bool = False) -> dict[str, FieldReport]:
+def evaluate(model: TriageModel | ServingModel, examples: Iterable[Example],
+             fields: Iterable[str] | None = None, *, raw: bool = False) -> dict[str, FieldReport]:
     """One report per field that both the examples label and the model predicts."""
     examples = list(examples)
     wanted = [f for f in (fields or FIELDS) if f in model.fields]
@@ -61,7 +63,7 @@ def evaluate(model: TriageModel, examples: Iterable[Example], fields: Iterable[s
             continue
         texts = [ex.text for ex in rows]
         if raw:
-            predicted = model.predict_raw(model.featurizer.prepare(texts))[name][0]
+            predicted = model.predict_raw(model.prepare(texts))[name][0]
         else:
             predicted = [t.code(name) or "" for t in model.predict_many(texts)]
         reports[name] = score([ex.labels[name] for ex in rows], predicted, FIELDS[name])

@@ -12,11 +12,32 @@ on scikit-learn's private calibration classes.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, softmax
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function without overflow in either tail (what ``scipy.special.expit`` gives;
+    numpy here so that predicting never imports scipy)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(d: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum (as ``scipy.special.softmax(d, axis=1)``)."""
+    e = np.exp(d - d.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def link_proba(link: str, d: np.ndarray) -> np.ndarray:
+    """Probabilities of an uncalibrated part from its margins: logistic (binary) or softmax."""
+    if link == "logistic":
+        p1 = expit(d[:, 0])
+        return np.column_stack([1.0 - p1, p1])
+    return softmax(d)
 
 
 @dataclass
@@ -72,11 +93,8 @@ class LinearHead:
                 else:
                     denom = p.sum(axis=1, keepdims=True)
                     proba = np.divide(p, denom, out=np.full_like(p, 1.0 / k), where=denom != 0)
-            elif self.link == "logistic":
-                p1 = expit(d[:, 0])
-                proba = np.column_stack([1.0 - p1, p1])
             else:
-                proba = softmax(d, axis=1)
+                proba = link_proba(self.link, d)
             total += proba
         return total / len(self.parts)
 
@@ -89,16 +107,34 @@ class LinearHead:
         return np.mean([self.decision(X, p) for p in self.parts], axis=0)
 
 
-class HeadStack:
-    """Several heads evaluated with one sparse × dense product instead of one per part.
+@dataclass(frozen=True)
+class HeadSpec:
+    """Where one head's columns are in a :class:`HeadStack` and how they become probabilities."""
 
-    Seven fields × three calibration folds are 21 small products; scipy's fixed cost per
-    product dominates for one text. The stack concatenates every part's weights once.
+    classes: np.ndarray
+    link: str                       # "platt", "softmax" or "logistic"
+    cuts: tuple[tuple[int, int], ...]  # one (start, end) per part (calibration fold), adjacent
+
+
+class HeadStack:
+    """Every head's weights side by side: one gather and one vector product per text.
+
+    Seven fields × three calibration folds are 21 small products; the stack concatenates every
+    part's weights once, with the intercepts and Platt constants of every column, so that one
+    expression serves all parts. It is plain arrays (:meth:`from_heads` builds it from fitted
+    heads; the serving file stores it), so predicting needs numpy only.
     """
 
-    def __init__(self, heads: dict[str, LinearHead]) -> None:
-        self.heads = heads
-        blocks, self.slices = [], {}
+    def __init__(self, weights: np.ndarray, intercept: np.ndarray, slope: np.ndarray, offset: np.ndarray,
+                 specs: dict[str, HeadSpec]) -> None:
+        self.weights = weights          # (n_features, width) float32, C-contiguous
+        self.intercept = intercept      # (width,) float64, and so on
+        self.slope, self.offset = slope, offset
+        self.specs = specs
+
+    @classmethod
+    def from_heads(cls, heads: dict[str, LinearHead]) -> HeadStack:
+        blocks, specs = [], {}
         start = 0
         for name, head in heads.items():
             cuts = []
@@ -106,27 +142,26 @@ class HeadStack:
                 blocks.append(part.weights)
                 cuts.append((start, start + part.weights.shape[1]))
                 start += part.weights.shape[1]
-            self.slices[name] = cuts
-        self.weights = np.ascontiguousarray(np.hstack(blocks)) if blocks else np.zeros((0, 0), np.float32)
-        # Intercepts and Platt constants of every column, so that one expression serves all parts.
-        width = self.weights.shape[1]
-        self.intercept = np.zeros(width)
-        self.slope, self.offset = np.zeros(width), np.zeros(width)
+            specs[name] = HeadSpec(head.classes_, head.link, tuple(cuts))
+        weights = np.ascontiguousarray(np.hstack(blocks)) if blocks else np.zeros((0, 0), np.float32)
+        intercept, slope, offset = np.zeros(start), np.zeros(start), np.zeros(start)
         for name, head in heads.items():
-            for (a, b), part in zip(self.slices[name], head.parts, strict=True):
-                self.intercept[a:b] = part.intercept
+            for (a, b), part in zip(specs[name].cuts, head.parts, strict=True):
+                intercept[a:b] = part.intercept
                 if head.link == "platt":
                     assert part.slope is not None and part.offset is not None
-                    self.slope[a:b], self.offset[a:b] = part.slope, part.offset
+                    slope[a:b], offset[a:b] = part.slope, part.offset
+        return cls(weights, intercept, slope, offset, specs)
 
-    def predict_proba(self, X: Any) -> dict[str, np.ndarray]:
-        return self.proba_from_margins(np.asarray(X @ self.weights, dtype=np.float64))
-
-    def predict_proba_row(self, cols: np.ndarray, vals: np.ndarray) -> dict[str, np.ndarray]:
-        """``predict_proba`` of one row given as its non-zero (columns, values): a gather of those
-        weight rows and one vector product, instead of a sparse matrix and a sparse product."""
-        margins = vals @ self.weights[cols] if len(cols) else np.zeros(self.weights.shape[1], np.float32)
-        return self.proba_from_margins(np.asarray(margins, dtype=np.float64)[None, :])
+    def margins(self, indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """``X @ weights`` (float64) of CSR rows, row by row: a gather of the weight rows of a
+        row's non-zero columns and one float32 vector product, so that a row's margins do not
+        depend on the rows beside it (scipy's sparse product would sum in another order)."""
+        out = np.zeros((len(indptr) - 1, self.weights.shape[1]))
+        for i, (a, b) in enumerate(itertools.pairwise(indptr)):
+            if b > a:
+                out[i] = vals[a:b] @ self.weights[cols[a:b]]
+        return out
 
     def proba_from_margins(self, D: np.ndarray) -> dict[str, np.ndarray]:
         """Every head's probabilities from the stacked margins ``X @ weights`` (rows × width).
@@ -137,19 +172,18 @@ class HeadStack:
         M = D + self.intercept
         P = expit(-(self.slope * M + self.offset))
         out = {}
-        for name, head in self.heads.items():
-            cuts = self.slices[name]
-            if head.link != "platt":
-                out[name] = head.proba_from_margins([M[:, a:b] for a, b in cuts])
+        for name, spec in self.specs.items():
+            k, cuts = len(spec.classes), spec.cuts
+            if spec.link != "platt":
+                out[name] = np.mean([link_proba(spec.link, M[:, a:b]) for a, b in cuts], axis=0)
                 continue
             start, end, folds = cuts[0][0], cuts[-1][1], len(cuts)
             p = P[:, start:end].reshape(len(P), folds, -1)  # the folds of a head are adjacent
-            if len(head.classes_) == 2:
+            if k == 2:
                 p1 = p[:, :, 0].mean(axis=1)
                 out[name] = np.column_stack([1.0 - p1, p1])
                 continue
             denom = p.sum(axis=2, keepdims=True)
-            k = p.shape[2]
             proba = np.divide(p, denom, out=np.full_like(p, 1.0 / k), where=denom != 0)
             out[name] = proba.mean(axis=1)
         return out

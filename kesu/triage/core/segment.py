@@ -11,10 +11,18 @@ changes, which costs about 0.1 s.
 
 A segmenter pickles as its word list only (the Rust object cannot be pickled) and rebuilds
 its jieba instance on first use after loading.
+
+``import rjieba`` builds that default instance at once, ~25 MB of dictionary that kesu never
+uses, in every process that segments (each web worker). :func:`jieba_class` therefore loads
+rjieba's compiled module without running the package's ``__init__``; a later ``import rjieba``
+(tests, other code) finds the module registered and reuses it.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +30,7 @@ from typing import Any
 
 DEFAULT_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "domain_words.txt"
 _DOMAIN_FREQ = 200_000
+_load_lock = threading.Lock()
 
 
 def read_words(path: Path | str = DEFAULT_WORDS_FILE) -> list[str]:
@@ -32,6 +41,28 @@ def read_words(path: Path | str = DEFAULT_WORDS_FILE) -> list[str]:
         if word:
             words.append(word)
     return words
+
+
+def jieba_class() -> Any:
+    """``rjieba.Jieba``, from the compiled module ``rjieba.rjieba`` loaded on its own if need be."""
+    with _load_lock:  # a compiled module may be initialised only once per process
+        return _jieba_module().Jieba
+
+
+def _jieba_module() -> Any:
+    module = sys.modules.get("rjieba.rjieba")
+    if module is None:
+        package = importlib.util.find_spec("rjieba")  # a top-level spec: finding it runs nothing
+        assert package is not None and package.submodule_search_locations
+        finder = importlib.machinery.FileFinder(
+            package.submodule_search_locations[0],
+            (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES))
+        spec = finder.find_spec("rjieba.rjieba")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["rjieba.rjieba"] = module
+    return module
 
 
 class Segmenter:
@@ -46,9 +77,7 @@ class Segmenter:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    import rjieba  # type: ignore[import-untyped]
-
-                    jieba = rjieba.Jieba()
+                    jieba = jieba_class()()
                     for word in self.words:
                         jieba.add_word(word, _DOMAIN_FREQ, None)
                     self._jieba = jieba

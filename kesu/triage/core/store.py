@@ -2,7 +2,8 @@
 
 Layout (the Django side passes ``DATA_DIR/triage/models``)::
 
-    <root>/<version>/model.joblib     the pickled TriageModel (joblib)
+    <root>/<version>/model.joblib     the pickled TriageModel (joblib): training's full record
+    <root>/<version>/serving.npz      its serving form (numpy arrays + JSON): what predicts
     <root>/<version>/manifest.json    version, created_at, training_size, sources, fields,
                                       per-field metrics, library versions
     <root>/current                    the version id predictions use (one line)
@@ -12,6 +13,11 @@ never sees half a model. ``current`` is a plain file for now; the Django side ma
 own record of the promoted version and pass it to :func:`load` explicitly.
 
 joblib files are pickles: load only what kesu itself wrote into its data directory.
+
+Predicting loads only ``serving.npz`` (:func:`load_serving`), so a web process never imports
+scikit-learn, scipy or joblib (ADR 0011); they are imported here by the functions that need
+them. A version saved before the serving form existed gets one on its first
+:func:`load_serving`, written next to the pickle (atomically: a temporary file renamed).
 """
 
 from __future__ import annotations
@@ -21,15 +27,16 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
-import joblib  # type: ignore[import-untyped]
-import sklearn
-
+from kesu.triage.core import serving
 from kesu.triage.core.model import TriageModel
+from kesu.triage.core.serving import ServingModel
 
 MODEL_FILE = "model.joblib"
+SERVING_FILE = "serving.npz"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "current"
 FORMAT = 1
@@ -41,6 +48,8 @@ class ModelNotFound(LookupError):
 
 
 def manifest_of(model: TriageModel) -> dict[str, Any]:
+    import sklearn
+
     return {
         "format": FORMAT,
         "version": model.version,
@@ -69,7 +78,11 @@ def save(model: TriageModel, root: Path | str, *, make_current: bool = True) -> 
         raise FileExistsError(target)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
+        import joblib  # type: ignore[import-untyped]
+
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
+        with (tmp / SERVING_FILE).open("wb") as fh:
+            serving.dump(model.serving(), fh)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest_of(model), ensure_ascii=False, indent=2),
                                          encoding="utf-8")
         tmp.rename(target)
@@ -118,16 +131,53 @@ def list_versions(root: Path | str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda m: (m.get("created_at", ""), m.get("version", "")))
 
 
-def load(root: Path | str, version: str | None = None) -> TriageModel:
-    """The given version, or the current one; :class:`ModelNotFound` when there is none."""
-    root = Path(root)
+def version_dir(root: Path, version: str | None) -> Path:
+    """The directory of the given version, or of the current one; :class:`ModelNotFound` if none."""
     version = version or current_version(root)
     if version is None:
         raise ModelNotFound(str(root))
-    path = root / check_version(version) / MODEL_FILE
-    if not path.is_file():
+    path = root / check_version(version)
+    if not (path / MODEL_FILE).is_file():
         raise ModelNotFound(version)
-    model = joblib.load(path)
+    return path
+
+
+def load(root: Path | str, version: str | None = None) -> TriageModel:
+    """The given version, or the current one, as trained (the pickle: imports scikit-learn)."""
+    import joblib  # type: ignore[import-untyped]
+
+    path = version_dir(Path(root), version)
+    model = joblib.load(path / MODEL_FILE)
     if not isinstance(model, TriageModel):
-        raise ModelNotFound(version)
+        raise ModelNotFound(path.name)
     return model
+
+
+def load_serving(root: Path | str, version: str | None = None) -> ServingModel:
+    """The given version, or the current one, in its serving form: what predicting needs.
+
+    Written from the pickle first if the version has none yet (or one of an older format).
+    """
+    path = version_dir(Path(root), version)
+    try:
+        return serving.load(path / SERVING_FILE)
+    except (FileNotFoundError, serving.StaleServingForm):
+        write_serving(path, load(path.parent, path.name))
+    return serving.load(path / SERVING_FILE)
+
+
+def write_serving(path: Path, model: TriageModel) -> None:
+    """Write ``model``'s serving form into its version directory ``path``, atomically."""
+    tmp = path / f".{SERVING_FILE}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        with tmp.open("wb") as fh:
+            serving.dump(model.serving(), fh)
+        tmp.replace(path / SERVING_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def ensure_serving_forms(root: Path | str) -> None:
+    """Give every version under ``root`` a serving form of the current format (upgrades)."""
+    for manifest in list_versions(root):
+        load_serving(root, manifest["version"])

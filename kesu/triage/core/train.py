@@ -14,6 +14,11 @@ predict in microseconds; calibration makes the confidence mean what staff think 
 regression does not. A field whose smallest class has fewer than ten examples falls back
 to logistic regression, which needs no calibration folds.
 Everything uses fixed seeds, so the same examples give the same model.
+
+scikit-learn (and the featurizer, which needs it) is imported by the functions that train,
+not by this module: the web process imports it for :class:`Example`, :class:`TrainConfig` and
+the CSV readers, and a web worker should not carry ~100 MB of scikit-learn and scipy that
+only training uses (ADR 0011).
 """
 
 from __future__ import annotations
@@ -30,19 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.svm import LinearSVC
 
 from kesu.triage.core import FIELDS
 from kesu.triage.core.evaluate import score
-from kesu.triage.core.features import FeatureConfig, Featurizer
 from kesu.triage.core.heads import LinearHead
 from kesu.triage.core.lexicon import Lexicon
 from kesu.triage.core.model import TriageModel
-from kesu.triage.core.nbsvm import NBSVC
 from kesu.triage.core.segment import Segmenter, read_words
+from kesu.triage.core.serving import FeatureConfig
 
 STARTER_DIR = Path(__file__).resolve().parent.parent / "data" / "starter"
 
@@ -128,6 +128,13 @@ def read_csv_examples(path: Path | str, *, text_column: str, label_column: str, 
 
 
 def make_classifier(config: TrainConfig, y: Sequence[str]) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    from kesu.triage.core.nbsvm import NBSVC
+
     smallest = min(Counter(y).values())
     if config.classifier in ("svm", "nbsvm") and smallest >= MIN_CALIBRATION_CLASS:
         svm: Any = (NBSVC(C=config.C, class_weight=config.class_weight, random_state=config.seed)
@@ -155,6 +162,8 @@ def train_model(examples: Iterable[Example], *, config: TrainConfig | None = Non
 
     ``lexicon`` and ``domain_words`` default to the files shipped in ``kesu/triage/data``.
     """
+    from kesu.triage.core.features import Featurizer
+
     config = config or TrainConfig()
     examples = list(examples)
     if not examples:
@@ -187,6 +196,8 @@ def train_model(examples: Iterable[Example], *, config: TrainConfig | None = Non
 
 def cv_metrics(X: Any, y: Sequence[str], config: TrainConfig) -> dict[str, Any]:
     """Cross-validated accuracy and macro-F1 of one field (TF-IDF vocabulary fitted on all texts)."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     smallest = min(Counter(y).values())
     folds = min(config.cv_folds, smallest)
     if folds < 2:

@@ -51,45 +51,61 @@ def test_head_matches_calibrated_nbsvm_and_folds_the_scaling(starter_examples):
     assert (model.predict(X) == y).mean() > 0.95
 
 
-def test_fast_tfidf_equals_scikit_learn(starter_examples):
-    from kesu.triage.core.features import tfidf
+EDGE_TEXTS = ["", "挺好", "發霉了！！！！我要投诉到12315", "包装  破了\t\t 漏了", " 前后有空格 "]
+
+
+def test_feature_rows_equal_scikit_learn(starter_examples):
+    """``Features.rows`` (numpy, what predicts and what the training matrix is built from) gives
+    the fitted vectorizers' ``transform``; its n-grams are their analyzers'."""
+    from kesu.triage.core.serving import char_grams, word_grams
 
     featurizer = Featurizer(FeatureConfig(), Segmenter(), Lexicon.from_dir())
-    docs = featurizer.prepare([e.text for e in starter_examples])
+    docs = featurizer.prepare([e.text for e in starter_examples] + EDGE_TEXTS)
     featurizer.fit(docs[:400])
-    for vectorizer in (featurizer.words, featurizer.chars):
-        expected = vectorizer.transform(docs[400:]).toarray()
-        np.testing.assert_allclose(tfidf(vectorizer, docs[400:]).toarray(), expected, rtol=1e-5, atol=1e-6)
-    assert tfidf(featurizer.words, []).shape == (0, len(featurizer.words.vocabulary_))
+    config = featurizer.config
+    for doc in docs:
+        assert word_grams(doc, config.word_ngrams) == featurizer.words.build_analyzer()(doc)
+        assert char_grams(doc, config.char_ngrams) == featurizer.chars.build_analyzer()(doc)
+    X = featurizer.transform(docs[400:]).toarray()
+    n_words, n_chars = len(featurizer.words.vocabulary_), len(featurizer.chars.vocabulary_)
+    words, chars = featurizer.words.transform(docs[400:]), featurizer.chars.transform(docs[400:])
+    np.testing.assert_allclose(X[:, :n_words], words.toarray(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(X[:, n_words:n_words + n_chars], chars.toarray(), rtol=1e-5, atol=1e-6)
+    assert X.shape == (len(docs) - 400, featurizer.n_features)
+    assert featurizer.transform([]).shape == (0, featurizer.n_features)
 
 
 def test_stack_equals_each_head(starter_model, starter_examples):
     from kesu.triage.core.heads import HeadStack
 
-    docs = starter_model.featurizer.prepare([e.text for e in starter_examples[:50]])
+    docs = starter_model.prepare([e.text for e in starter_examples[:50]] + EDGE_TEXTS)
     X = starter_model.featurizer.transform(docs)
-    stacked = HeadStack(starter_model.classifiers).predict_proba(X)
+    stack = HeadStack.from_heads(starter_model.classifiers)
+    stacked = stack.proba_from_margins(stack.margins(*starter_model.featurizer.features().rows(docs)))
     assert set(stacked) == set(starter_model.fields)
     for name, head in starter_model.classifiers.items():
-        np.testing.assert_allclose(stacked[name], head.predict_proba(X), atol=1e-6)
+        np.testing.assert_allclose(stacked[name], head.predict_proba(X), rtol=1e-5, atol=1e-7)
 
 
-def test_one_text_path_equals_the_matrix_path_and_scikit_learn(starter_model, starter_examples):
-    """Intake's single-text shortcut (no sparse matrices) gives the matrix path's numbers, which
-    are the fitted estimators' ``predict_proba`` (the heads tests above)."""
-    texts = [e.text for e in starter_examples[:60]] + ["", "挺好", "發霉了！！！！我要投诉到12315"]
-    docs = starter_model.featurizer.prepare(texts)
-    X = starter_model.featurizer.transform(docs)
-    stack = starter_model.stack()
-    together = stack.predict_proba(X)
+def test_one_text_gets_the_same_numbers_alone_and_in_a_batch(starter_model, starter_examples):
+    texts = [e.text for e in starter_examples[:40]] + EDGE_TEXTS
+    serving = starter_model.serving()
+    docs = serving.prepare(texts)
+    together = serving.predict_raw(docs)
     for i, doc in enumerate(docs):
-        cols, vals = starter_model.featurizer.row(doc)
-        np.testing.assert_array_equal(np.sort(cols), X[i].indices)
-        np.testing.assert_allclose(vals[np.argsort(cols)], X[i].data, rtol=1e-6)
-        alone = stack.predict_proba_row(cols, vals)
-        for name, proba in together.items():
-            np.testing.assert_allclose(alone[name][0], proba[i], rtol=1e-5, atol=1e-7)
-        raw = starter_model.predict_raw([doc])
-        for name, (codes, conf) in starter_model.predict_raw(docs[i:i + 2]).items():
-            assert raw[name][0][0] == codes[0]
-            assert abs(raw[name][1][0] - conf[0]) < 1e-6
+        alone = serving.predict_raw([doc])
+        for name, (codes, conf) in together.items():
+            assert alone[name][0] == [codes[i]]
+            assert alone[name][1][0] == conf[i]
+
+
+def test_numpy_links_equal_scipy():
+    from scipy.special import expit as scipy_expit
+    from scipy.special import softmax as scipy_softmax
+
+    from kesu.triage.core.heads import expit, softmax
+
+    x = np.array([-800.0, -40.0, -1.5, -1e-9, 0.0, 1e-9, 2.0, 40.0, 800.0])
+    np.testing.assert_allclose(expit(x), scipy_expit(x), rtol=1e-15, atol=0)
+    d = np.array([[1.0, 2.0, 3.0], [-700.0, 0.0, 700.0], [5.0, 5.0, 5.0]])
+    np.testing.assert_allclose(softmax(d), scipy_softmax(d, axis=1), rtol=1e-15, atol=1e-300)

@@ -18,3 +18,22 @@ class Command(BaseCommand):
         if result.admin_password:
             message = _("Administrator: admin / {password}  (shown only once; please keep it)")
             self.stdout.write(message.format(password=result.admin_password))
+        self.train_starter_model()
+
+    def train_starter_model(self) -> None:
+        """Train and promote the triage starter model if the installation has none.
+
+        Otherwise the first intake would train it inside a web worker, which then keeps
+        scikit-learn loaded (~120 MB) for its whole life (ADR 0011). Without cross-validation:
+        seconds, not a minute; ``kesu triage train --starter`` measures it when wanted.
+        """
+        from kesu.triage import service
+        from kesu.triage.actions_models import do_train_model_version
+        from kesu.triage.core.train import TrainConfig
+
+        if service.current_version() is not None:
+            return
+        outcome = do_train_model_version(actor=None, promote=True, config=TrainConfig(cv_folds=0),
+                                         notes="kesu init")
+        self.stdout.write(_("kesu: triage starter model {version} trained.").format(
+            version=outcome.version.version))

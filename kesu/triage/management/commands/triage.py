@@ -10,7 +10,7 @@ from kesu.core.errors import NotFound
 from kesu.triage import service
 from kesu.triage.core import FIELDS, store
 from kesu.triage.core.evaluate import evaluate, format_report
-from kesu.triage.core.model import TriageModel
+from kesu.triage.core.serving import ServingModel
 from kesu.triage.core.train import Example, TrainingError, load_label_map, read_csv_examples
 from kesu.triage.reasons import reason_text
 
@@ -99,7 +99,7 @@ class Command(BaseCommand):
         else:
             result = service.train(starter=opts["starter"], examples=examples, root=root,
                                    make_current=not opts["keep_current"], include_confirmed=False)
-            model, path = result.model, result.path
+            model, path = result.model.serving(), result.path
         self.stdout.write(_("Model {version} trained on {n} examples, saved in {path}.")
                           .format(version=model.version, n=model.training_size, path=path))
         for name, m in model.metrics.items():
@@ -108,7 +108,7 @@ class Command(BaseCommand):
                 self.stdout.write(_("{field}: accuracy {accuracy:.3f}, macro-F1 {f1:.3f} ({method})").format(
                     field=name, accuracy=m["accuracy"], f1=m["macro_f1"], method=method))
 
-    def load(self, opts: dict[str, Any]) -> TriageModel:
+    def load(self, opts: dict[str, Any]) -> ServingModel:
         return service.get_model(opts.get("model"), root=self.root(opts), train_if_missing=False)
 
     def do_evaluate(self, opts: dict[str, Any]) -> None:
@@ -141,7 +141,7 @@ class Command(BaseCommand):
                 batch = []
         self.write_predictions(model, batch)
 
-    def write_predictions(self, model: TriageModel, batch: list[dict[str, Any]]) -> None:
+    def write_predictions(self, model: ServingModel, batch: list[dict[str, Any]]) -> None:
         """One JSON line per input, in input order; an input's "id" is echoed first."""
         triages = model.predict_many([item["text"] for item in batch],
                                      customer_levels=[item.get("customer_level") for item in batch],
