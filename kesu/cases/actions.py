@@ -26,6 +26,7 @@ from kesu.cases.events import EventType
 from kesu.cases.intake_triage import triage_new_case
 from kesu.cases.models import Attachment, Case, Category, IdempotencyKey
 from kesu.cases.numbering import next_case_number
+from kesu.core import sqlcache
 from kesu.core.errors import Conflict, Forbidden, ValidationFailed
 from kesu.customers.actions import CustomerInput, do_find_or_create_customer
 from kesu.customers.models import Customer
@@ -138,10 +139,22 @@ def field_errors(data: NewCase) -> dict[str, list[str]]:
     return errors
 
 
+_UNIT_COLUMNS = tuple(f.attname for f in OrgUnit._meta.concrete_fields)
+
+
+def active_unit(code: str) -> OrgUnit | None:
+    """The active org unit with this code; its SQL compiled once (every intake asks)."""
+    found = sqlcache.rows("cases.active_unit", lambda c: OrgUnit.objects.filter(
+        code=c, is_active=True).values_list(*_UNIT_COLUMNS), code)
+    if not found:
+        return None
+    return OrgUnit.from_db(connection.alias, list(_UNIT_COLUMNS), found[0])
+
+
 def _validate(data: NewCase) -> tuple[OrgUnit, Category | None]:
     errors = field_errors(data)
     c = data.classification
-    unit = OrgUnit.objects.filter(code=data.org_unit, is_active=True).first()
+    unit = active_unit(data.org_unit)
     if unit is None:
         errors.setdefault("org_unit", []).append(_("No org unit has this code."))
     category = None
@@ -291,8 +304,8 @@ def _insert_case(
     ))
     # The event hash needs the number, not the id: hash first, store the head with the INSERT.
     created = events.first_event(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
-    case.save(force_insert=True)
-    created.save()
+    sqlcache.insert([case])
+    sqlcache.insert([created])
     stored = [store_attachment(case, checked, actor, head_locked=True) for checked in data.attachments]
     case._kesu_attachments = [a for a in stored if a is not None]  # type: ignore[attr-defined]
     search.index_new_cases([case])

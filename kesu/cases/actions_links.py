@@ -1,9 +1,10 @@
 """Writes of TR-5 and TR-7: link related cases at intake, merge a duplicate, flag and resolve a crisis.
 
-Each action owns its transaction (a savepoint inside the intake transaction), writes case
-events on every case it touches and leaves the outbox rows of its notifications in the same
-transaction (``after_change``). Nothing here deletes or copies case data: a merged duplicate
-is rejected through the workflow and keeps its own timeline.
+Each action owns its transaction (linking intake's new case writes in intake's own, without a
+savepoint: intake fails as a whole), writes case events on every case it touches and leaves the
+outbox rows of its notifications in the same transaction (``after_change``). Nothing here
+deletes or copies case data: a merged duplicate is rejected through the workflow and keeps its
+own timeline.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from kesu.cases import events, workflow
 from kesu.cases.access import ensure_visible
 from kesu.cases.actions_workflow import do_transition_case
+from kesu.cases.bulk_sql import insert_tuples
 from kesu.cases.choices import FINISHED_STATUSES, Kind, Status
 from kesu.cases.effects import after_change, people_on
 from kesu.cases.events import EventType
@@ -92,16 +94,23 @@ def do_link_related(
     """
     if found is None:
         found = find_related(case, cfg=cfg)
-    with transaction.atomic():
-        existing = set(CaseLink.objects.filter(case=case).values_list("other_id", "kind"))
-        new = [r for r in found if (r.case_id, r.kind) not in existing]
+    # Intake's new case has no links yet, and intake's transaction fails as a whole: no read of
+    # existing links, no savepoint, and the links go in with one COPY / multi-row INSERT.
+    with transaction.atomic(savepoint=not new_case):
+        if new_case:
+            new = found
+            insert_tuples(CaseLink, _LINK_COLUMNS, [
+                (case.pk, r.case_id, r.kind, r.score, at, actor.pk if actor else None) for r in new])
+        else:
+            existing = set(CaseLink.objects.filter(case=case).values_list("other_id", "kind"))
+            new = [r for r in found if (r.case_id, r.kind) not in existing]
+            CaseLink.objects.bulk_create(
+                [CaseLink(case=case, other_id=r.case_id, kind=r.kind, score=r.score, created_at=at,
+                          created_by=actor) for r in new],
+                ignore_conflicts=True,
+            )
         if not new:
             return LinkResult(related=found)
-        CaseLink.objects.bulk_create(
-            [CaseLink(case=case, other_id=r.case_id, kind=r.kind, score=r.score, created_at=at,
-                      created_by=actor) for r in new],
-            ignore_conflicts=True,
-        )
         by_kind = {k: [r.number for r in new if r.kind == k] for k in LinkKind.values}
         events.append(case, LinkEvent.LINKED, actor=actor, data={"new": {
             "repeat_of": by_kind[LinkKind.REPEAT], "duplicate_of": by_kind[LinkKind.POSSIBLE_DUPLICATE],
@@ -110,10 +119,14 @@ def do_link_related(
         repeats = len(by_kind[LinkKind.REPEAT])
         change = None
         if raise_priority and repeats and case.kind != Kind.PRAISE:
-            change = _raise_priority(case, repeats, at=at, actor=actor, effects=not new_case)
+            change = _raise_priority(case, repeats, at=at, actor=actor, new_case=new_case)
     return LinkResult(related=found, created=len(new), repeats=repeats,
                       duplicates=len(by_kind[LinkKind.POSSIBLE_DUPLICATE]),
                       same_batch=len(by_kind[LinkKind.SAME_BATCH]), priority=change)
+
+
+#: The columns ``do_link_related`` writes for intake's new case (``insert_tuples``).
+_LINK_COLUMNS = ("case_id", "other_id", "kind", "score", "created_at", "created_by_id")
 
 
 def repeat_reason(repeats: int) -> str:
@@ -124,20 +137,30 @@ def repeat_reason(repeats: int) -> str:
 
 
 def _raise_priority(case: Case, repeats: int, *, at: datetime, actor: User | None,
-                    effects: bool = True) -> tuple[str, str] | None:
+                    new_case: bool = False) -> tuple[str, str] | None:
     """Write the raised priority and its ``case.classified`` event; the SLA clocks follow it
-    (through ``after_change``, unless ``effects`` is false because the caller's follows)."""
-    old = Case.objects.select_for_update().values_list("priority", flat=True).get(pk=case.pk)
+    (through ``after_change``, unless ``new_case``: intake's own ``after_change`` follows).
+
+    Intake's new case (``new_case``) is the instance that holds the stored row — nobody else
+    can write a case before its transaction commits — so its priority is not read again and
+    the new one rides in the event's head ``UPDATE`` (``save_fields``).
+    """
+    held = new_case and events.head_held(case)
+    if held:
+        old = case.priority
+    else:
+        old = Case.objects.select_for_update().values_list("priority", flat=True).get(pk=case.pk)
     new = repeat_priority(old, repeats)
     if new == old:
         return None
-    Case.objects.filter(pk=case.pk).update(priority=new, updated_at=timezone.now())
+    if not held:
+        Case.objects.filter(pk=case.pk).update(priority=new, updated_at=timezone.now())
     case.priority = new
     events.append(case, EventType.CLASSIFIED, actor=actor, data={
         "old": {"priority": old}, "new": {"priority": new}, "reason": repeat_reason(repeats),
         "repeats": repeats,
-    })
-    if effects:
+    }, save_fields=["priority", "updated_at"] if held else ())
+    if not new_case:
         after_change(case, at=at, trigger="classified")
     return old, new
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Schema, Status
 
 from kesu.cases.access import access_case, ensure_visible
@@ -53,11 +53,16 @@ def new_case_from(payload: CaseIn, channel_default: str | None = None) -> NewCas
 def create_case(
     request: HttpRequest, payload: CaseIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> Status:
+) -> HttpResponse:
     result = do_create_case(new_case_from(payload), actor=request.user, idempotency_key=idempotency_key)  # type: ignore[arg-type]
     case = ensure_visible(request.user, result.case)  # type: ignore[arg-type]
     body = case_dict(case, request.user, with_attachments=True, just_created=result.created)  # type: ignore[arg-type]
-    return Status(201 if result.created else 200, body)
+    # Rendered as built: ninja would validate it through CaseOut again (~0.25 ms of CPU, the
+    # hottest write). ``case_dict`` is what every case read answers, validated there, and a test
+    # checks that this answer equals the read of the case. The OpenAPI document keeps CaseOut.
+    from kesu.api.main import api  # which mounts this router: imported here, not at load
+
+    return api.create_response(request, body, status=201 if result.created else 200)
 
 
 class ListParams(Schema):

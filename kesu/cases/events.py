@@ -20,11 +20,12 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from kesu.cases.models import Case, CaseEvent
+from kesu.core import sqlcache
 from kesu.core.audit import ChainProblem
 from kesu.core.hashchain import GENESIS, chain_hash
 
@@ -118,7 +119,7 @@ def append(
         head = Case.objects.select_for_update().values("event_count", "last_event_hash").get(pk=case.pk)
         seq, prev = head["event_count"] + 1, head["last_event_hash"]
     event = _build(case, type, actor, data, seq, prev)
-    event.save()
+    sqlcache.insert([event])
     if save_fields and not head_locked:  # the optimistic path missed: the lock is held now
         Case.objects.filter(pk=case.pk).update(event_count=seq, last_event_hash=event.hash,
                                                **_field_values(case, save_fields))
@@ -135,7 +136,7 @@ def append(
 
 def first_event(case: Case, type: str, *, actor: Any, data: dict[str, Any]) -> CaseEvent:
     """The first event of a case that is not saved yet: sets the head on ``case`` so that the
-    case's INSERT stores it; save the event (``event.save()``) right after the case.
+    case's INSERT stores it; insert the event (``sqlcache.insert``) right after the case.
 
     Later events of this instance are appended optimistically (see the module docstring)."""
     assert case.pk is None, "first_event is for a case that is being created"
@@ -160,6 +161,26 @@ def _field_values(case: Case, names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+#: ``UPDATE`` of the optimistic append per tuple of ``save_fields``, and the fields it writes.
+_HEAD_UPDATES: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def _head_update(names: Sequence[str]) -> tuple[str, list[Any]]:
+    """The conditional head ``UPDATE`` that also writes ``names``: a fixed shape per field list,
+    so its SQL is built once per process instead of compiled by the ORM on every append."""
+    key = (connection.vendor, tuple(names))
+    found = _HEAD_UPDATES.get(key)
+    if found is None:
+        qn = connection.ops.quote_name
+        fields: list[Any] = [Case._meta.get_field(n) for n in names]
+        columns = ["event_count", "last_event_hash", *(f.column for f in fields)]
+        sets = ", ".join(f"{qn(c)} = %s" for c in columns)
+        held = " AND ".join(f"{qn(c)} = %s" for c in (Case._meta.pk.column, "event_count", "last_event_hash"))
+        sql = f"UPDATE {qn(Case._meta.db_table)} SET {sets} WHERE {held}"  # noqa: S608 - model names
+        found = _HEAD_UPDATES[key] = (sql, fields)
+    return found
+
+
 def _append_optimistic(
     case: Case, type: str, actor: Any, data: dict[str, Any], save_fields: Sequence[str]
 ) -> CaseEvent | None:
@@ -170,11 +191,13 @@ def _append_optimistic(
     """
     seq, prev = case.event_count + 1, case.last_event_hash
     event = _build(case, type, actor, data, seq, prev)
-    matched = Case.objects.filter(pk=case.pk, event_count=case.event_count, last_event_hash=prev).update(
-        event_count=seq, last_event_hash=event.hash, **_field_values(case, save_fields))
-    if not matched:
-        return None
-    event.save()
+    sql, fields = _head_update(save_fields)
+    values = [f.get_db_prep_save(f.pre_save(case, False), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(sql, [seq, event.hash, *values, case.pk, case.event_count, prev])
+        if cur.rowcount != 1:
+            return None
+    sqlcache.insert([event])
     case.event_count, case.last_event_hash = event.seq, event.hash
     return event
 

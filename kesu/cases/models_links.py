@@ -8,8 +8,10 @@ the actions in ``kesu.cases.actions_links`` write these tables and the case even
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
+
+from kesu.core import sqlcache
 
 __all__ = ["CaseCrisis", "CaseLink", "CaseMerge", "LinkKind", "LinkSettings"]
 
@@ -159,5 +161,9 @@ class LinkSettings(models.Model):
 
     @classmethod
     def current(cls) -> LinkSettings:
-        """The stored row, or an unsaved row with the defaults: one query, never a write."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """The stored row, or an unsaved row with the defaults: one query (compiled once: every
+        intake reads it), never a write."""
+        names = [f.attname for f in cls._meta.concrete_fields]
+        found = sqlcache.fixed_rows("cases.link_settings",
+                                    lambda: cls.objects.filter(pk=1).values_list(*names))
+        return cls.from_db(connection.alias, names, found[0]) if found else cls(pk=1)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kesu.cases import events
 from kesu.cases.choices import Status
 from kesu.cases.models import Case
+from kesu.core import sqlcache
 from kesu.core.errors import ValidationFailed
 from kesu.org.models import User
 from kesu.sla.calendars import calendar_for_unit, snapshot, unit_info
@@ -185,8 +186,7 @@ def sync_case_clocks(case: Case, *, at: datetime, trigger: str, new_case: bool =
             if case.status == Status.AWAITING_INFO and rule.pausable:
                 clock.paused_at, clock.state = max(at, started), ClockState.PAUSED
             created.append(clock)
-    if created:
-        CaseClock.objects.bulk_create(created)
+    sqlcache.insert(created)  # one INSERT of a fixed shape, compiled once: every intake has a few
     # Every clock of the case as now stored, for an answer built right after this (intake's).
     case._kesu_clocks = ([*clocks.values(), *created], cal)  # type: ignore[attr-defined]
 

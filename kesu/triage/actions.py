@@ -31,6 +31,7 @@ from kesu.cases.completeness import missing_fields
 from kesu.cases.effects import after_change
 from kesu.cases.events import EventType, event_payload
 from kesu.cases.models import Case, CaseEvent, Category
+from kesu.core import sqlcache
 from kesu.core.errors import Forbidden, ValidationFailed
 from kesu.core.hashchain import GENESIS, chain_hash
 from kesu.core.sqlcache import fixed_rows
@@ -270,7 +271,7 @@ def do_triage_case(case: Case, *, at: datetime, kind_given: bool | None = None,
     with transaction.atomic(savepoint=False):
         if triage is None:
             row = _triage_row(case, None, Plan(), at)
-            row.save()
+            sqlcache.insert([row])
             _keep_on_case(case, row)
             return row
         tree = category_tree()
@@ -287,7 +288,7 @@ def do_triage_case(case: Case, *, at: datetime, kind_given: bool | None = None,
             case.save(update_fields=[*columns, "updated_at"])
         _record_status(case, old_status)
         row = _triage_row(case, triage, plan, at)
-        row.save()
+        sqlcache.insert([row])
         _keep_on_case(case, row)
         labels = _labels(case, plan.corrections, at=at, user=case.intake_by)
         if labels:

@@ -1,0 +1,60 @@
+"""The whole API create on the write path: triage, related-case links and the priority raise of a
+repeat, with no read of links a new case cannot have, no savepoint and no locked re-read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kesu.cases.actions import ProductInput
+from kesu.cases.actions_links import repeat_reason
+from kesu.cases.events import verify_case_chains
+from kesu.cases.models import Case, CaseEvent, CaseLink
+from kesu.cases.tests.test_write_path import API_BODY, _without_countdown
+from kesu.cases.tests.test_write_path import team as team  # the fixture
+from kesu.org.models import User
+
+pytestmark = pytest.mark.django_db
+
+#: Statements of an API create that repeats a case of the same customer and batch, inside the
+#: test's transaction: org unit, number, the intake's savepoint and its release, customer,
+#: case, first event, link settings, the customer's cases, the batch's, category tree, triage
+#: settings, triage row, links (COPY on PostgreSQL, which is not captured; one INSERT on
+#: SQLite, which also indexes the text: two more), two events of two statements each (linked;
+#: classified with the raised priority), clocks, idempotency key. Was 25 / 27 with a savepoint,
+#: a read of the links and a locked re-read of the priority.
+API_REPEAT_STATEMENTS = {"postgresql": 19, "sqlite": 22}
+
+
+def test_an_api_create_of_a_repeat_links_and_raises_without_reading_back(
+    team: dict[str, User], make_case: Callable[..., Case], api_client: Callable[[User], Any]
+) -> None:
+    earlier = make_case(actor=team["agent"], description=API_BODY["description"],
+                        received_at=timezone.now() - timedelta(days=1), product=ProductInput(batch="B1"))
+    client = api_client(team["agent"])
+    client.get("/api/v1/cases/" + earlier.number)  # the token is checked and kept: not counted below
+    with CaptureQueriesContext(connection) as ctx:
+        created = client.post("/api/v1/cases", API_BODY, HTTP_IDEMPOTENCY_KEY="k-repeat")
+    assert created.status_code == 201, created.content
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sql if "FROM \"cases_caselink\"" in s or "FOR UPDATE" in s]
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1  # the intake's own (a transaction outside tests)
+    assert len(sql) == API_REPEAT_STATEMENTS[connection.vendor]
+
+    case = Case.objects.get(number=created.json()["number"])
+    links = set(CaseLink.objects.filter(case=case).values_list("other_id", "kind", "created_by_id"))
+    assert links == {(earlier.pk, "repeat", None), (earlier.pk, "possible_duplicate", None),
+                     (earlier.pk, "same_batch", None)}
+    assert case.priority == "important" == created.json()["priority"]
+    raised = CaseEvent.objects.get(case=case, type="case.classified")
+    assert raised.data == {"old": {"priority": ""}, "new": {"priority": "important"},
+                           "reason": repeat_reason(1), "repeats": 1}
+    read = client.get(f"/api/v1/cases/{case.number}")
+    assert _without_countdown(created.json()) == _without_countdown(read.json())
+    assert list(verify_case_chains()) == []
