@@ -121,6 +121,33 @@ def do_create_token(user: User, *, name: str = "", actor: User | None) -> str:
     return secret
 
 
+def do_revoke_tokens(user: User, *, prefix: str = "", actor: User | None) -> list[str]:
+    """Revoke the user's live tokens (only the one starting with ``prefix``, if given).
+
+    Returns the prefixes revoked; an unknown prefix is an error, not a silent no-op. This
+    process forgets its checked tokens at once, every other one within
+    :data:`TOKEN_CACHE_SECONDS`.
+    """
+    with transaction.atomic():
+        live = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+        if prefix:
+            live = live.filter(prefix__startswith=prefix[:10])
+        tokens = list(live.order_by("pk"))
+        if prefix and not tokens:
+            raise NotFound(_("This user has no live token starting with {prefix}.").format(prefix=prefix))
+        now = timezone.now()
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+        revoked = [t.prefix for t in tokens]
+        if revoked:
+            audit.record("token.revoked", actor=actor, object_type="user", object_id=user.username,
+                         data={"prefixes": revoked})
+        # Now (forgetting is harmless if this rolls back) and after the commit, in case another
+        # thread of this process re-checked a token before the revocation was visible.
+        forget_tokens()
+        transaction.on_commit(forget_tokens)
+    return revoked
+
+
 #: How long a process trusts a token it checked: a revoked token or a deactivated user is
 #: refused by every process at most this long after the change (by this one at once after
 #: ``forget_tokens``). Saves the token query, ~10 % of an API request's CPU.
