@@ -26,6 +26,7 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -203,7 +204,8 @@ def main() -> None:
             print(f"  {phase} {rows:>9} rows  {rate:>8.0f} rows/s  rss {rss:.0f} MB", flush=True)
 
         load_before = os.getloadavg()[0]
-        db0 = backend_cpu()
+        backends = BackendCpu()
+        db0 = backends.total()
         t0, cpu0 = time.monotonic(), time.process_time()
         with open(path, "rb") as f:
             job = do_start_import(
@@ -216,7 +218,7 @@ def main() -> None:
             )
         job = do_run_import(job.pk, progress=progress, queue_triage=False)
         elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
-        db_cpu = backend_cpu() - db0
+        db_cpu = backends.total() - db0
         engine = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
         print(f"database: {engine}; mode: {args.mode}; state: {job.state}")
         print(
@@ -236,8 +238,9 @@ def main() -> None:
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         print(f"triage: {triage_state(job) or 'inline'}")
         if args.no_triage or triage_state(job) != "pending":
+            backends.close()
             return
-        t1, cpu1, db1 = time.monotonic(), time.process_time(), backend_cpu()
+        t1, cpu1, db1 = time.monotonic(), time.process_time(), backends.total()
         result = do_triage_import(
             job.pk,
             progress=lambda phase, n: (
@@ -246,7 +249,7 @@ def main() -> None:
                 else None
             ),
         )
-        t_elapsed, t_cpu, t_db = time.monotonic() - t1, time.process_time() - cpu1, backend_cpu() - db1
+        t_elapsed, t_cpu, t_db = time.monotonic() - t1, time.process_time() - cpu1, backends.total() - db1
         n = result.triaged if result else 0
         per = 1000 / max(n, 1)
         print(
@@ -256,27 +259,53 @@ def main() -> None:
             + f"; state: {triage_state(job)}"
         )
         print(f"peak RSS after triage: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        backends.close()
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL backends of this benchmark's database (0 on SQLite)."""
-    from django.conf import settings
-    from django.db import connection
+class BackendCpu:
+    """CPU seconds used by the PostgreSQL backends of this benchmark's database (0 on SQLite).
 
-    if not settings.IS_POSTGRES:
-        return 0.0
-    with connection.cursor() as cur:
-        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        pids = [row[0] for row in cur.fetchall()]
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+    Sampled from /proc every half second in a thread, so that a connection closed before the
+    end (the import's writer thread has one of its own) is counted up to its last sample.
+    Backends are told apart by their process title, which names the user and the database.
+    """
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        self.name = settings.DATABASES["default"]["NAME"] if settings.IS_POSTGRES else ""
+        self.seen: dict[tuple[int, str], float] = {}  # (pid, start time) → CPU seconds
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
+        if self.name:
+            self.sample()
+            self.thread.start()
+
+    def sample(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            title = " ".join(proc.info["cmdline"] or [])
+            if not title.startswith("postgres:") or f" {self.name} " not in title:
+                continue
+            try:
+                fields = Path(f"/proc/{proc.info['pid']}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.seen[(proc.info["pid"], fields[19])] = (int(fields[11]) + int(fields[12])) / tick
+
+    def _sample_until_stopped(self) -> None:
+        while not self.stop.wait(0.5):
+            self.sample()
+
+    def total(self) -> float:
+        if self.name:
+            self.sample()
+        return sum(self.seen.values())
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
 
 
 if __name__ == "__main__":

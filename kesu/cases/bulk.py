@@ -186,7 +186,7 @@ def do_import_batch(
         customers = _resolve_customers_with_retry([row.data.customer for row in good], units)
         numbers = _reserve_numbers(received)
         cases, created = _build_cases(good, received, units, customers, numbers, lookups, actor)
-        insert_rows(cases)
+        insert_rows(cases, extra=search.insert_columns(cases))
         for case, event in zip(cases, created, strict=True):
             event.case_id = case.pk
         insert_rows(created, returning=False)

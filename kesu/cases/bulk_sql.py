@@ -10,7 +10,7 @@ for INSERT) or with multi-row INSERTs on SQLite.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
@@ -19,7 +19,9 @@ from django.db import connection
 from django.db.models import Field, Model
 
 
-def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:
+def insert_rows(
+    objs: Sequence[Model], *, returning: bool = True, extra: Mapping[str, Sequence[Any]] | None = None
+) -> None:
     """``bulk_create`` for plain tables without Django's per-value SQL compilation.
 
     Each value goes through its field's ``pre_save`` (for auto_now) and ``get_db_prep_save``
@@ -27,18 +29,20 @@ def insert_rows(objs: Sequence[Model], *, returning: bool = True) -> None:
     With ``returning`` the objects get their primary keys. PostgreSQL loads the rows with
     COPY (row triggers and constraints apply as for INSERT), its keys drawn from the table's
     own sequence first; SQLite uses multi-row INSERT … RETURNING, in row order, as
-    ``bulk_create`` does.
+    ``bulk_create`` does. ``extra``: columns the model does not declare (e.g. the search grams of cases), by
+    name, one value per object, passed to the driver as they are.
     """
     if not objs:
         return
     meta = type(objs[0])._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    extra = extra or {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor, objs, meta, fields, stamped, returning)
+            _copy(cursor, objs, meta, fields, stamped, returning, extra)
         else:
-            _insert_values(cursor, objs, meta, fields, stamped, returning)
+            _insert_values(cursor, objs, meta, fields, stamped, returning, extra)
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
 
@@ -75,47 +79,74 @@ def _values(
 
 
 def _copy(
-    cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any], returning: bool
+    cursor: Any,
+    objs: Sequence[Model],
+    meta: Any,
+    fields: list[Any],
+    stamped: list[Any],
+    returning: bool,
+    extra: Mapping[str, Sequence[Any]],
 ) -> None:
     if returning:
+        _assign_keys(objs)
+        fields = [meta.pk, *fields]
+    getter, converters = _row_plan(fields)
+    qn = connection.ops.quote_name
+    columns = ", ".join([*(qn(f.column) for f in fields), *map(qn, extra)])
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        write = copy.write_row
+        for obj, more in zip(objs, _extra_rows(extra, len(objs)), strict=True):
+            for f in stamped:
+                f.pre_save(obj, True)
+            write([*_values(obj, getter, converters), *more])
+
+
+def _extra_rows(extra: Mapping[str, Sequence[Any]], n: int) -> Sequence[tuple[Any, ...]]:
+    """The ``extra`` values row by row (``n`` empty tuples when there are none)."""
+    return list(zip(*extra.values(), strict=True)) if extra else [()] * n
+
+
+def _assign_keys(objs: Sequence[Model]) -> None:
+    """PostgreSQL: give unsaved objects their primary keys from the table's sequence, in order."""
+    meta = type(objs[0])._meta
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objs)],
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
-        fields = [meta.pk, *fields]
-    getter, converters = _row_plan(fields)
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    with (
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        write = copy.write_row
-        for obj in objs:
-            for f in stamped:
-                f.pre_save(obj, True)
-            write(_values(obj, getter, converters))
 
 
 def _insert_values(
-    cursor: Any, objs: Sequence[Model], meta: Any, fields: list[Any], stamped: list[Any], returning: bool
+    cursor: Any,
+    objs: Sequence[Model],
+    meta: Any,
+    fields: list[Any],
+    stamped: list[Any],
+    returning: bool,
+    extra: Mapping[str, Sequence[Any]],
 ) -> None:
     getter, converters = _row_plan(fields)
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join([*(qn(f.column) for f in fields), *map(qn, extra)])
     head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - quoted names from the model
     tail = connection.ops.return_insert_columns([meta.pk])[0] if returning else ""
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, _max_params() // len(fields))
+    width = len(fields) + len(extra)
+    one_row = "(" + ", ".join(["%s"] * width) + ")"
+    per_statement = max(1, _max_params() // width)
+    more_rows = _extra_rows(extra, len(objs))
     for start in range(0, len(objs), per_statement):
         chunk = objs[start : start + per_statement]
         params: list[Any] = []
-        for obj in chunk:
+        for obj, more in zip(chunk, more_rows[start : start + per_statement], strict=True):
             for f in stamped:
                 f.pre_save(obj, True)
             params.extend(_values(obj, getter, converters))
+            params.extend(more)
         cursor.execute(f"{head}{', '.join([one_row] * len(chunk))} {tail}", params)
         if returning:
             for obj, row in zip(chunk, cursor.fetchall(), strict=True):
@@ -220,21 +251,23 @@ def insert_tuples(model: type[Model], columns: Sequence[str], rows: Sequence[Seq
     by_attname = {f.attname: f for f in meta.concrete_fields}
     given = [by_attname[name] for name in columns]
     rest = [f for f in meta.concrete_fields if f is not meta.pk and f.attname not in set(columns)]
-    defaults = tuple(f.get_default() for f in rest)
+    # The defaults are the same on every row: converted once.
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
     fields = [*given, *rest]
     converters = [
-        (i, _converter(f)) for i, f in enumerate(fields) if _PLAIN.get(f.get_internal_type()) is None
+        (i, _converter(f)) for i, f in enumerate(given) if _PLAIN.get(f.get_internal_type()) is None
     ]
-    if defaults:
-        rows = [(*row, *defaults) for row in rows]
     if converters:
         converted = []
         for row in rows:
             out = list(row)
             for i, convert in converters:
                 out[i] = convert(out[i])
+            out.extend(defaults)
             converted.append(out)
         rows = converted
+    elif defaults:
+        rows = [(*row, *defaults) for row in rows]
     qn = connection.ops.quote_name
     names = ", ".join(qn(f.column) for f in fields)
     with connection.cursor() as cursor:

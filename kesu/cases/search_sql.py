@@ -85,6 +85,36 @@ PG_DROP_V1 = [
     "DROP FUNCTION IF EXISTS kesu_search_grams(VARIADIC text[])",
 ]
 
+# V2: an INSERT that brings its grams keeps them (the bulk import computes them in Python with
+# ``kesu.cases.search.pg_grams``, the same codes; ~0.1 ms of server CPU per row less). Every
+# other insert, and every change of the three fields, is indexed by the trigger as before.
+PG_SCHEMA_V2 = [
+    "DROP TRIGGER IF EXISTS cases_case_search_grams ON cases_case",
+    """
+    CREATE OR REPLACE TRIGGER cases_case_search_grams_insert
+    BEFORE INSERT ON cases_case
+    FOR EACH ROW WHEN (NEW.search_grams IS NULL) EXECUTE FUNCTION kesu_case_search_grams_trigger()
+    """,
+    """
+    CREATE OR REPLACE TRIGGER cases_case_search_grams_update
+    BEFORE UPDATE OF title, description, customer_name ON cases_case
+    FOR EACH ROW EXECUTE FUNCTION kesu_case_search_grams_trigger()
+    """,
+]
+
+PG_DROP_V2 = [
+    "DROP TRIGGER IF EXISTS cases_case_search_grams_insert ON cases_case",
+    "DROP TRIGGER IF EXISTS cases_case_search_grams_update ON cases_case",
+    """
+    CREATE OR REPLACE TRIGGER cases_case_search_grams
+    BEFORE INSERT OR UPDATE OF title, description, customer_name ON cases_case
+    FOR EACH ROW EXECUTE FUNCTION kesu_case_search_grams_trigger()
+    """,
+]
+
+# The grams of one text as the trigger computes them (for checking ``pg_grams`` against it).
+PG_GRAMS_OF = "SELECT kesu_search_grams(%s)"
+
 # ``{table}`` is the (quoted) alias of cases_case in the query being compiled.
 PG_MATCH = "{table}.search_grams @> kesu_search_query_grams(%s::text[])"
 

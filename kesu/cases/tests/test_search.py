@@ -262,9 +262,13 @@ def test_sqlite_grams_keep_every_character_in_one_token() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.skipif(not PG, reason="planner shaping is PostgreSQL's")
-@pytest.mark.parametrize("probe_limit, shape", [(100, "ids"), (3, "lead")])
+@pytest.mark.parametrize("probe_limit, sample_hits, shape", [
+    (100, 1000, "ids"),  # the newest cases say rare, the probe finds few: ids
+    (3, 1000, "lead"),  # the newest cases say rare, the probe finds many: the rarest gram leads
+    (100, 2, "lead"),  # the newest cases say common: no probe, the rarest gram leads
+])
 def test_postgres_common_phrases_get_a_planner_friendly_shape(
-    make_case: Any, make_user: Any, monkeypatch: Any, probe_limit: int, shape: str
+    make_case: Any, make_user: Any, monkeypatch: Any, probe_limit: int, sample_hits: int, shape: str
 ) -> None:
     from django.test.utils import CaptureQueriesContext
 
@@ -274,6 +278,7 @@ def test_postgres_common_phrases_get_a_planner_friendly_shape(
     with connection.cursor() as cur:
         cur.execute("ANALYZE cases_case")
     monkeypatch.setattr(search, "PROBE_LIMIT", probe_limit)
+    monkeypatch.setattr(search, "SAMPLE_HITS", sample_hits)
     admin = make_user("admin")
     for query in ["包装破损", "包装破损 发霉", "装破 霉", "破损第1"]:
         qs = case_list(admin, CaseFilter(q=query))
@@ -303,3 +308,24 @@ def test_sqlite_common_terms_are_filtered_not_driven_from(
         assert set(numbers) <= truth(query) and qs.count() == len(truth(query)) > 0, query
         assert ('+"cases_case"."id" IN' in ctx.captured_queries[0]["sql"]) is walk
     assert not case_list(admin, CaseFilter(q="火星")).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sample_hits, indexed", [(1, False), (1000, True)])
+def test_a_query_common_among_the_newest_cases_pages_without_the_index(
+    cases: dict[str, Case], make_user: Any, monkeypatch: Any, sample_hits: int, indexed: bool
+) -> None:
+    """Same answers either way; on SQLite a dense query skips FTS5 (PostgreSQL's shapes: the test above)."""
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "SAMPLE_HITS", sample_hits)
+    admin = make_user("admin")
+    for query in ["包装破损", "霉", "x200", "快递 慢"]:
+        qs = case_list(admin, CaseFilter(q=query))
+        with CaptureQueriesContext(connection) as ctx:
+            numbers = {c.number for c in qs}
+        assert numbers == truth(query) and qs.count() == len(numbers), query
+        sql_text = ctx.captured_queries[0]["sql"]
+        uses_index = "cases_search_fts" in sql_text or "search_grams" in sql_text
+        if not PG and len(truth(query)) >= sample_hits:  # dense by the sample's standard
+            assert uses_index is indexed, query
