@@ -37,6 +37,10 @@ from kesu.org.models import OrgUnit
 INDENT = "\u3000"  # an ideographic space: indents tree labels in a <select>
 
 
+#: Selects render their options inline (see the template for why).
+SELECT_TEMPLATE = "console/widgets/select.html"
+
+
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget; invalid fields are styled through ``aria-invalid``."""
 
@@ -49,6 +53,8 @@ class StyledForm(forms.Form):
             if isinstance(w, forms.CheckboxInput):
                 w.attrs["class"] = "form-check-input"
                 continue
+            if isinstance(w, forms.Select):
+                w.template_name = SELECT_TEMPLATE
             css = "form-select" if isinstance(w, forms.Select) else "form-control"
             w.attrs["class"] = f"{w.attrs.get('class', '')} {css}".strip()
 
