@@ -369,7 +369,9 @@ def do_add_attachment(case: Case, checked: CheckedFile, *, actor: User) -> Attac
     if not has_cap(actor.role, Cap.CASE_ATTACH):
         raise Forbidden(_("Your role may not add attachments."))
     with transaction.atomic():
-        return store_attachment(case, checked, actor)
+        # The case's row lock first: two uploads of the same file at once (a retried request)
+        # then see each other, and the second stores nothing instead of hitting the unique index.
+        return store_attachment(events.lock_case(case), checked, actor, head_locked=True)
 
 
 def do_classify_case(case: Case, classification: Classification, *, actor: User) -> Case:

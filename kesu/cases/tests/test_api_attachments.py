@@ -97,3 +97,50 @@ def test_an_attachment_of_another_case_is_not_found(make_case, handler_api):
 
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     assert not AuditEvent.objects.filter(type="attachment.downloaded").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_uploaded_twice_at_once_is_stored_once(make_case, make_user, monkeypatch):
+    """A retried upload racing the first: both answer, one file is kept, one event written."""
+    import io
+    import threading
+    import time
+
+    from django.db import connection
+
+    from kesu.cases import actions
+    from kesu.cases.actions import do_add_attachment
+    from kesu.cases.attachments import check_upload
+
+    real = actions.as_django_file
+
+    def slow_file(checked):  # between the "already there?" check and the insert: widen the race
+        time.sleep(0.2)
+        return real(checked)
+
+    monkeypatch.setattr(actions, "as_django_file", slow_file)
+
+    case = make_case(unit="S-E1")
+    handler = make_user("handler", unit="S-E1")
+    start, results, errors = threading.Barrier(4), [], []
+
+    def upload() -> None:
+        try:
+            checked = check_upload(io.BytesIO("顾客来电记录".encode()), "note.txt")
+            start.wait()
+            results.append(do_add_attachment(case, checked, actor=handler))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=upload) for _ in range(4)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+
+    assert errors == []
+    assert sum(r is not None for r in results) == 1 and len(results) == 4
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert case.events.filter(type="case.attachment_added").count() == 1
