@@ -88,7 +88,12 @@ def _copy(
     extra: Mapping[str, Sequence[Any]],
 ) -> None:
     if returning:
-        _assign_keys(objs)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
         fields = [meta.pk, *fields]
     getter, converters = _row_plan(fields)
     qn = connection.ops.quote_name
@@ -107,18 +112,6 @@ def _copy(
 def _extra_rows(extra: Mapping[str, Sequence[Any]], n: int) -> Sequence[tuple[Any, ...]]:
     """The ``extra`` values row by row (``n`` empty tuples when there are none)."""
     return list(zip(*extra.values(), strict=True)) if extra else [()] * n
-
-
-def _assign_keys(objs: Sequence[Model]) -> None:
-    """PostgreSQL: give unsaved objects their primary keys from the table's sequence, in order."""
-    meta = type(objs[0])._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
 
 
 def _insert_values(
