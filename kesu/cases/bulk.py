@@ -179,12 +179,15 @@ def do_import_batch(
     good, errors = validate_batch(rows, lookups, actor_scope(actor))
     if not good:
         return BatchResult(cases=[], errors=errors)
+    now = timezone.now()
+    received = [row.data.received_at or now for row in good]
+    # The numbers first, in autocommit as intake takes its number (IN-3 allows gaps): inside
+    # the batch's transaction the months' counter rows would stay locked for the whole batch,
+    # so a live intake of the same month, or a second import worker, would wait for it.
+    numbers = _reserve_numbers(received)
     with transaction.atomic():
-        now = timezone.now()
-        received = [row.data.received_at or now for row in good]
         units = [lookups.units[row.data.org_unit] for row in good]
         customers = _resolve_customers_with_retry([row.data.customer for row in good], units)
-        numbers = _reserve_numbers(received)
         cases, created = _build_cases(good, received, units, customers, numbers, lookups, actor)
         insert_rows(cases, extra=search.insert_columns(cases))
         for case, event in zip(cases, created, strict=True):

@@ -77,7 +77,8 @@ def reserve_case_numbers(period: str, n: int) -> list[str]:
     """Reserve ``n`` consecutive numbers of ``period`` ("YYYYMM") with one counter update.
 
     For bulk intake: the numbers are those ``n`` calls of ``next_case_number`` would have
-    given, in order. Call inside the batch's transaction, which then holds the row lock.
+    given, in order. Bulk import calls it before the batch's transaction (autocommit), so the
+    row lock lasts one statement; inside a transaction it lasts until that transaction ends.
     """
     if n <= 0:
         return []
