@@ -9,15 +9,20 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesu.core import audit
-from kesu.core.errors import Conflict, NotFound, ValidationFailed
+from kesu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kesu.org.choices import Ownership, Role, UnitKind
 from kesu.org.models import ApiToken, Department, OrgUnit, User
+from kesu.org.queries import open_case_counts
+from kesu.org.roles import Cap, has_cap
 from kesu.org.scope import unit_path
 
 
@@ -146,6 +151,110 @@ def do_revoke_tokens(user: User, *, prefix: str = "", actor: User | None) -> lis
         forget_tokens()
         transaction.on_commit(forget_tokens)
     return revoked
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What a deactivation or reactivation did, for the administrator to read."""
+
+    user: User
+    tokens_revoked: int
+    sessions_ended: int
+    #: Open cases the user still owns or coordinates. They are not reassigned: see
+    #: :func:`do_deactivate_user`.
+    open_cases_owned: int
+    open_cases_coordinated: int
+
+
+def _require_user_manager(actor: User | None) -> None:
+    """``actor`` None is the command line: whoever runs it administers the server."""
+    if actor is not None and not has_cap(actor.role, Cap.USER_MANAGE):
+        raise Forbidden(_("Only administrators may deactivate or reactivate staff accounts."),
+                        code="user_manage_not_allowed")
+
+
+def do_deactivate_user(user: User, *, actor: User | None, reason: str = "") -> AccountChange:
+    """Shut a staff account out of kesu at once: no sign-in, no API, no new work.
+
+    Refused for the actor's own account and for the last active administrator. In one
+    transaction: ``is_active`` off, every live API token revoked (this process refuses them
+    at once, every other within :data:`TOKEN_CACHE_SECONDS`), the user's console sessions
+    deleted, an audit row with the reason.
+
+    Open cases the user owns or coordinates are deliberately left as they are and counted
+    in the result: each needs a decision by someone who knows it, made with a reason on the
+    case (``do_assign_case``), not a silent bulk move. Until then they stay in their
+    responsible department's list for its head, scope never depends on the owner, and
+    routing, the assignment form and notifications skip inactive users.
+    """
+    _require_user_manager(actor)
+    if actor is not None and actor.pk == user.pk:
+        raise Forbidden(_("You cannot deactivate your own account."), code="own_account")
+    with transaction.atomic():
+        # Active administrators first, always in the same order, then the account: two
+        # administrators deactivating each other queue here instead of deadlocking.
+        admins = list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
+                      .order_by("pk").values_list("pk", flat=True))
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            raise Conflict(_("The account {name} is already deactivated.").format(name=locked.username),
+                           code="already_inactive")
+        if locked.role == Role.ADMIN and admins == [locked.pk]:
+            raise Conflict(_("{name} is the last active administrator; kesu needs at least one. "
+                             "Please make another administrator first.").format(name=locked.username),
+                           code="last_admin")
+        User.objects.filter(pk=locked.pk).update(is_active=False)
+        locked.is_active = False
+        revoked = do_revoke_tokens(locked, actor=actor)
+        sessions = _end_sessions(locked)
+        owned, coordinated = open_case_counts(locked)
+        audit.record("user.deactivated", actor=actor, object_type="user", object_id=locked.username, data={
+            "reason": reason.strip(), "tokens_revoked": revoked, "sessions_ended": sessions,
+            "open_cases_owned": owned, "open_cases_coordinated": coordinated,
+        })
+    user.is_active = False
+    return AccountChange(user, len(revoked), sessions, owned, coordinated)
+
+
+def do_reactivate_user(user: User, *, actor: User | None, reason: str = "") -> AccountChange:
+    """Let a deactivated account sign in again with its old password.
+
+    Its API tokens stay revoked (create new ones) and its sessions are gone; cases it still
+    owns are counted as on deactivation.
+    """
+    _require_user_manager(actor)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            raise Conflict(_("The account {name} is already active.").format(name=locked.username),
+                           code="already_active")
+        User.objects.filter(pk=locked.pk).update(is_active=True)
+        owned, coordinated = open_case_counts(locked)
+        audit.record("user.reactivated", actor=actor, object_type="user", object_id=locked.username,
+                     data={"reason": reason.strip()})
+    user.is_active = True
+    return AccountChange(user, 0, 0, owned, coordinated)
+
+
+def _end_sessions(user: User) -> int:
+    """Delete the user's unexpired sessions; returns how many.
+
+    Django's session table has no user column, so the live sessions are decoded: fine for a
+    rare administrative act. A session engine without a table (cache or signed cookies) cannot
+    be searched; the authentication backend refuses an inactive user on every request anyway.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    uid = str(user.pk)
+    live = model.objects.filter(expire_date__gt=timezone.now())
+    keys = [s.session_key for s in live.iterator(chunk_size=2000)
+            if str(s.get_decoded().get(SESSION_KEY, "")) == uid]
+    model.objects.filter(session_key__in=keys).delete()
+    if keys and hasattr(store, "cache_key_prefix"):  # cached_db: the cached copies too, once committed
+        transaction.on_commit(lambda: [store(session_key=k).delete() for k in keys])
+    return len(keys)
 
 
 #: How long a process trusts a token it checked: a revoked token or a deactivated user is

@@ -20,6 +20,7 @@ class Cap(StrEnum):
     CUSTOMER_VIEW = "customer.view"
     IMPORT = "case.import"
     AUDIT_VERIFY = "audit.verify"
+    USER_MANAGE = "user.manage"  # list staff accounts, deactivate and reactivate them
     ADMIN = "admin"
 
 
