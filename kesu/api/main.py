@@ -84,6 +84,7 @@ def _mount() -> None:
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/triage", triage_router)
+    api.add_router("/users", "kesu.org.api.router")
 
 
 _mount()
