@@ -11,6 +11,7 @@ from kesu.console import (
     views_links,
     views_policies,
     views_related_settings,
+    views_users,
     views_workflow,
 )
 
@@ -54,3 +55,6 @@ urlpatterns += [
 
 # Related cases, merge, crisis (TR-5, TR-7).
 urlpatterns += views_links.urlpatterns
+
+# Staff accounts for administrators (SE-2).
+urlpatterns += views_users.urlpatterns

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
+from kesu.console.forms_users import SignInForm
 from kesu.core import audit
 
 #: ``AuditEvent.object_id`` is 64 characters; a typed user name may be anything.
@@ -32,6 +33,7 @@ class LoginView(auth_views.LoginView):
     """Password guessing is slowed per user name and per address (429 past the limits)."""
 
     template_name = "registration/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def _client(self) -> dict[str, Any]:
@@ -48,8 +50,10 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         name = (form.data.get("username") or "").strip()[:MAX_NAME]
-        audit.record("user.login_failed", actor=None, object_type="user", object_id=name,
-                     data=self._client())
+        data = self._client()
+        if getattr(form, "deactivated", False):
+            data["deactivated"] = True
+        audit.record("user.login_failed", actor=None, object_type="user", object_id=name, data=data)
         return super().form_invalid(form)
 
 
