@@ -283,3 +283,66 @@ def test_api_attachments(role: str, unit: str, make_user, api_client, cases, att
         else:
             assert r.status_code == (404 if not visible else 403)
             assert count == 1 and CaseEvent.objects.filter(case=case).count() == events
+
+
+# --- staff accounts (SE-2): list, deactivate, reactivate -------------------------------------
+
+@pytest.fixture
+def staff(make_user) -> dict[str, object]:
+    """One handler per store, the accounts an administrator might deactivate."""
+    return {s: make_user("handler", unit=s) for s in STORES}
+
+
+def _account_state(user) -> tuple[bool, int]:  # type: ignore[no-untyped-def]
+    from kesu.core.models import AuditEvent
+
+    user.refresh_from_db()
+    return user.is_active, AuditEvent.objects.filter(object_type="user", object_id=user.username).count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_api_user_accounts(role: str, unit: str, make_user, api_client, staff) -> None:
+    client = api_client(make_user(role, unit=unit))
+    manages = has_cap(role, Cap.USER_MANAGE)
+    listed = client.get("/api/v1/users", {"state": "all"})
+    if manages:
+        names = {u["username"] for u in listed.json()["items"]}
+        assert names & {u.username for u in staff.values()} == {staff[s].username for s in VISIBLE[unit]}
+    else:
+        assert listed.status_code == 403
+    for store, user in staff.items():
+        before = _account_state(user)
+        r = client.post(f"/api/v1/users/{user.username}/deactivate", {"reason": "matrix"})
+        if manages and store in VISIBLE[unit]:
+            assert r.status_code == 200 and _account_state(user)[0] is False
+            assert client.post(f"/api/v1/users/{user.username}/activate", {}).status_code == 200
+            assert _account_state(user) == (True, before[1] + 2)
+        else:
+            assert r.status_code == (404 if manages else 403)
+            assert client.post(f"/api/v1/users/{user.username}/activate", {}).status_code == (
+                404 if manages else 403)
+            assert _account_state(user) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "unit"), MATRIX, ids=[_ids(*m) for m in MATRIX])
+def test_console_user_accounts(role: str, unit: str, make_user, staff) -> None:
+    client = _console(make_user(role, unit=unit))
+    manages = has_cap(role, Cap.USER_MANAGE)
+    listing = client.get("/users/", {"state": "all"})
+    assert listing.status_code == (200 if manages else 403)
+    for store, user in staff.items():
+        visible = manages and store in VISIBLE[unit]
+        assert (user.username in listing.content.decode()) is visible
+        before = _account_state(user)
+        detail = client.get(f"/users/{user.username}/")
+        r = client.post(f"/users/{user.username}/deactivate/", {"reason": "matrix", "confirm": "1"})
+        if visible:
+            assert (detail.status_code, r.status_code) == (200, 302)
+            assert _account_state(user)[0] is False
+            assert client.post(f"/users/{user.username}/activate/", {"confirm": "1"}).status_code == 302
+            assert _account_state(user) == (True, before[1] + 2)
+        else:
+            assert detail.status_code == r.status_code == (404 if manages else 403)
+            assert _account_state(user) == before
