@@ -46,6 +46,8 @@ class UserListParams(Schema):
 
 
 class ReasonIn(Schema):
+    """Optional: a POST without a body is the same as an empty reason."""
+
     reason: str = ""
 
 
@@ -84,13 +86,15 @@ def list_users(request: HttpRequest, params: Query[UserListParams]) -> dict[str,
 
 @router.post("/{username}/deactivate", response={200: AccountChangeOut, **ERRORS},
              summary="Deactivate an account: no sign-in, API tokens revoked, sessions ended")
-def deactivate_user(request: HttpRequest, username: str, body: ReasonIn) -> dict[str, Any]:
+def deactivate_user(request: HttpRequest, username: str, body: ReasonIn | None = None) -> dict[str, Any]:
     actor: User = request.user  # type: ignore[assignment]
-    return _change(do_deactivate_user(access_user(actor, username), actor=actor, reason=body.reason))
+    reason = body.reason if body else ""
+    return _change(do_deactivate_user(access_user(actor, username), actor=actor, reason=reason))
 
 
 @router.post("/{username}/activate", response={200: AccountChangeOut, **ERRORS},
              summary="Reactivate a deactivated account (its old tokens stay revoked)")
-def activate_user(request: HttpRequest, username: str, body: ReasonIn) -> dict[str, Any]:
+def activate_user(request: HttpRequest, username: str, body: ReasonIn | None = None) -> dict[str, Any]:
     actor: User = request.user  # type: ignore[assignment]
-    return _change(do_reactivate_user(access_user(actor, username), actor=actor, reason=body.reason))
+    reason = body.reason if body else ""
+    return _change(do_reactivate_user(access_user(actor, username), actor=actor, reason=reason))

@@ -29,7 +29,7 @@ def test_an_administrator_deactivates_and_reactivates_over_the_api(make_user, ap
     listed = admin.get("/api/v1/users", {"state": "inactive"}).json()
     assert [u["username"] for u in listed["items"]] == [leaver.username] and listed["count"] == 1
 
-    r = admin.post(f"/api/v1/users/{leaver.username}/deactivate", {})
+    r = admin.client.generic("POST", f"/api/v1/users/{leaver.username}/deactivate")  # no body at all
     assert (r.status_code, r.json()["code"]) == (409, "already_inactive")
 
     r = admin.post(f"/api/v1/users/{leaver.username}/activate", {"reason": "返岗"})
