@@ -53,3 +53,22 @@ def test_the_rows_are_the_clocks_build_clocks_makes(org: Any) -> None:
     assert len(got) > 1000  # several clocks for most cases
     assert {row[CLOCK_COLUMNS.index("unit")] for row in got} >= {"hours", "days"}
     assert {row[CLOCK_COLUMNS.index("state")] for row in got} == {"running", "paused"}
+
+
+def test_shared_deadlines_and_clocks_started_at_the_import_time(org: Any) -> None:
+    """Deadlines are shared by receipts with the same working time (memoised across calls);
+    a clock counted from ``at`` (the callback of a replied case) gets ``at``'s deadlines."""
+    install_sla_defaults()
+    cases = _cases(org)
+    for case in cases[::3]:
+        case.status = "replied"
+    at = datetime(2026, 10, 20, 10, 0, tzinfo=SH)
+    expected = [tuple(getattr(clock, name) for name in CLOCK_COLUMNS) for clock in build_clocks(cases, at=at)]
+    assert clock_rows(cases, at=at) == expected
+    assert clock_rows(cases, at=at) == expected  # from the memo
+    assert any(row[CLOCK_COLUMNS.index("code")] == "callback" for row in expected)
+    later = datetime(2026, 10, 21, 16, 0, tzinfo=SH)
+    expected_later = [
+        tuple(getattr(clock, name) for name in CLOCK_COLUMNS) for clock in build_clocks(cases, at=later)
+    ]
+    assert clock_rows(cases, at=later) == expected_later != expected
