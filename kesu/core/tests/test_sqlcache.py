@@ -63,3 +63,59 @@ def test_insert_refuses_an_unsaved_related_object(org: dict[str, OrgUnit]) -> No
     unsaved = OrgUnit(code="S-E8", name="未保存", kind="store", path="/HQ/S-E8/")
     with pytest.raises(ValueError, match="unsaved related object"):
         sqlcache.insert([Department(code="Q9", name="质量", kind=DepartmentKind.QUALITY, org_unit=unsaved)])
+
+
+def test_rows_take_aware_datetimes_as_the_orm_does(org: dict[str, OrgUnit]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from kesu.customers.models import Customer
+
+    for name in ("早", "中", "晚"):
+        Customer.objects.create(name=name)
+    stamps = sorted(Customer.objects.values_list("created_at", flat=True))
+    since = stamps[1] - timedelta(microseconds=1)
+
+    def build(a: datetime, b: datetime) -> Any:
+        return Customer.objects.filter(created_at__gte=a, created_at__lte=b).order_by(
+            "created_at").values_list("name", "created_at")
+
+    assert sqlcache.rows("test.customers_between", build, since, stamps[2]) == list(build(since, stamps[2]))
+    later = datetime(2999, 1, 1, tzinfo=UTC)
+    assert sqlcache.rows("test.customers_between", build, stamps[0], later) == list(build(stamps[0], later))
+    names = [n for n, _at in sqlcache.rows("test.customers_between", build, stamps[0], later)]
+    assert names == ["早", "中", "晚"]
+
+
+def test_insert_unless_conflict_writes_nothing_on_a_taken_unique_value(org: dict[str, OrgUnit]) -> None:
+    first = Department(code="QX", name="质量", kind=DepartmentKind.QUALITY, org_unit=org["HQ"])
+    assert sqlcache.insert_unless_conflict(first, '("code")')
+    twin = Department(code="QX", name="另一个", kind=DepartmentKind.QUALITY, org_unit=org["HQ"])
+    assert not sqlcache.insert_unless_conflict(twin, '("code")')
+    assert twin.pk is None and twin._state.adding
+    assert list(Department.objects.filter(code="QX").values_list("pk", "name")) == [(first.pk, "质量")]
+
+
+def test_insert_with_parent_writes_both_with_their_keys(org: dict[str, OrgUnit]) -> None:
+    unit = OrgUnit(code="S-E7", name="新店七", kind="store", parent=org["EAST"], path="/HQ/EAST/S-E7/")
+    dept = Department(code="Q7", name="质量七", kind=DepartmentKind.QUALITY, org_unit=unit)
+    with CaptureQueriesContext(connection) as ctx:
+        sqlcache.insert_with_parent(unit, dept, "org_unit_id")
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert unit.pk is not None and dept.pk is not None and dept.org_unit is unit
+    stored = Department.objects.select_related("org_unit").get(pk=dept.pk)
+    assert (stored.code, stored.name, stored.org_unit_id, stored.org_unit.code) == (
+        "Q7", "质量七", unit.pk, "S-E7")
+    assert not unit._state.adding and not dept._state.adding
+
+
+def test_insert_with_parent_refuses_a_too_long_value_as_an_insert_does(org: dict[str, OrgUnit]) -> None:
+    """The SELECT list casts to the column's type without its length: nothing is cut short."""
+    from django.db import DataError, IntegrityError, transaction
+
+    unit = OrgUnit(code="S-E6", name="新店六", kind="store", parent=org["EAST"], path="/HQ/EAST/S-E6/")
+    dept = Department(code="Q" * 41, name="质量", kind=DepartmentKind.QUALITY, org_unit=unit)
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce a varchar's length")
+    with pytest.raises((DataError, IntegrityError)), transaction.atomic():
+        sqlcache.insert_with_parent(unit, dept, "org_unit_id")
+    assert not OrgUnit.objects.filter(code="S-E6").exists()
