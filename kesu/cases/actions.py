@@ -304,8 +304,7 @@ def _insert_case(
     ))
     # The event hash needs the number, not the id: hash first, store the head with the INSERT.
     created = events.first_event(case, EventType.CREATED, actor=actor, data={"new": case_snapshot(case)})
-    sqlcache.insert([case])
-    sqlcache.insert([created])
+    sqlcache.insert_with_parent(case, created, "case_id")  # one statement on PostgreSQL
     stored = [store_attachment(case, checked, actor, head_locked=True) for checked in data.attachments]
     case._kesu_attachments = [a for a in stored if a is not None]  # type: ignore[attr-defined]
     search.index_new_cases([case])

@@ -102,7 +102,10 @@ def test_intake_writes_the_first_event_with_the_case(
     make_case(actor=team["agent"])  # the month's counter and the cached calendars exist
     # Intake's own statements; the triage step the lead wires in (TR-5…7) has its own budget.
     with mock.patch.object(actions, "triage_new_case", lambda *a, **kw: None, create=True), \
-            django_assert_max_num_queries(13):  # 4 of them savepoints (was 15, before that 22)
+            django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 11):
+        # Unit, number, the test's savepoint and its release, customer and its INSERT (no savepoint
+        # of its own: 2 fewer), case and first event (one statement on PostgreSQL), clocks; on
+        # SQLite the text index's two (was 13 with savepoints, before that 15, 22).
         case = make_case(actor=team["agent"], customer=CustomerInput(phone="13900000009"))
     stored = Case.objects.get(pk=case.pk)
     (event,) = CaseEvent.objects.filter(case=stored)
@@ -147,10 +150,11 @@ def test_an_append_on_a_stale_intake_instance_falls_back_to_the_locked_head(
         with CaptureQueriesContext(connection) as ctx:
             events.append(case, "case.updated", actor=None, data={"n": 2},
                           save_fields=["priority", "updated_at"])
-        assert len(ctx.captured_queries) == 4  # missed UPDATE, locked read, INSERT, UPDATE
+        assert len(ctx.captured_queries) == 4  # missed UPDATE (and INSERT), locked read, INSERT, UPDATE
         with CaptureQueriesContext(connection) as ctx:
             events.append(case, "case.updated", actor=None, data={"n": 3})
-        assert len(ctx.captured_queries) == 2  # the head is current again: UPDATE … WHERE head, INSERT
+        # The head is current again: UPDATE … WHERE head, INSERT (one statement on PostgreSQL).
+        assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
     stored = Case.objects.get(pk=case.pk)
     assert stored.priority == "urgent"
     assert [e.data.get("n") for e in CaseEvent.objects.filter(case=stored).order_by("seq")][-3:] == [1, 2, 3]
