@@ -210,6 +210,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 ATTACHMENT_MAX_BYTES = int(_env("KESU_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Processes that write one large import on PostgreSQL (kesu.cases.import_parallel); 0: one per CPU.
+IMPORT_WORKERS = int(_env("KESU_IMPORT_WORKERS", "0"))
 ATTACHMENT_ALLOWED_TYPES = [
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
     "application/pdf", "audio/mpeg", "audio/mp4", "audio/x-wav", "audio/amr", "video/mp4",

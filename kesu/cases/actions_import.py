@@ -16,15 +16,16 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -39,6 +40,7 @@ from kesu.cases.bulk import (
     do_import_batch,
     validate_batch,
 )
+from kesu.cases.import_parallel import ParallelRunner, WorkerSetup, worker_count
 from kesu.cases.importer import ColumnMap, RowMapper, check_file_type, map_header, read_table, row_message
 from kesu.cases.models import ImportJob
 from kesu.core import audit
@@ -60,6 +62,9 @@ PROGRESS_EVERY = 100_000
 SAVE_EVERY = 20_000
 #: Read the next batch in a thread while the current one is written.
 PREFETCH = True
+#: Files from this size on are written by worker processes on PostgreSQL (ADR 0012); smaller
+#: ones would spend longer starting the workers than they save.
+PARALLEL_MIN_BYTES = 4 * 2**20
 
 Progress = Callable[[str, int], None]  # (phase "check", "import" or "triage", rows so far)
 
@@ -162,11 +167,7 @@ class _Reader:
 
     def _batches(self) -> Iterator[list[ImportRow]]:
         with read_table(self.path, self.name) as table:
-            first = next(table, None)
-            if first is None:
-                raise ValidationFailed(_("The file is empty."), code="empty_file")
-            self.header = map_header(first[1])
-            mapper = RowMapper(self.header, self.lookups, self.default_unit.code)
+            mapper = RowMapper(self._header(table), self.lookups, self.default_unit.code)
             batch: list[ImportRow] = []
             for line, cells in table:
                 row = mapper.map(line, cells)
@@ -178,6 +179,20 @@ class _Reader:
                     batch = []
             if batch:
                 yield batch
+
+    def raw_batches(self) -> Generator[list[tuple[int, Sequence[object]]]]:
+        """The file's rows as (line, cells), unmapped, ``BATCH_SIZE`` lines a batch (for workers)."""
+        with read_table(self.path, self.name) as table:
+            self._header(table)
+            while batch := list(islice(table, BATCH_SIZE)):
+                yield batch
+
+    def _header(self, table: Iterator[tuple[int, Sequence[object]]]) -> ColumnMap:
+        first = next(table, None)
+        if first is None:
+            raise ValidationFailed(_("The file is empty."), code="empty_file")
+        self.header = map_header(first[1])
+        return self.header
 
 
 def _prefetch(batches: Iterator[list[ImportRow]], depth: int = 2) -> Iterator[list[ImportRow]]:
@@ -223,6 +238,34 @@ def _prefetch(batches: Iterator[list[ImportRow]], depth: int = 2) -> Iterator[li
         worker.join()
 
 
+@dataclass
+class BatchReport:
+    """What one batch did, as the job counts it (sent back by import workers, so plain data)."""
+
+    rows: int
+    imported: int
+    errors: list[RowError]
+    #: Imported cases left for ``do_triage_import``: those whose kind the file gave.
+    triage_ids: list[int]
+
+
+CHECK, IMPORT = "check", "import"
+
+
+def run_batch(
+    phase: str, batch: list[ImportRow], *, actor: User | None, lookups: Lookups, scope: set[int] | None
+) -> BatchReport:
+    """Check (``CHECK``) or import (``IMPORT``) one batch: the same step in one process or in workers."""
+    if phase == CHECK:
+        _, bad = validate_batch(batch, lookups, scope)
+        return BatchReport(rows=len(batch), imported=0, errors=bad, triage_ids=[])
+    inline = len(batch) <= INLINE_TRIAGE_ROWS
+    result = do_import_batch(batch, actor=actor, lookups=lookups, triage=inline)
+    given = zip(result.cases, result.kind_given, strict=True)
+    left = [] if inline else [case.pk for case, kind_given in given if kind_given]
+    return BatchReport(rows=len(batch), imported=len(result.cases), errors=result.errors, triage_ids=left)
+
+
 def import_file(
     path: Path,
     *,
@@ -236,6 +279,8 @@ def import_file(
 ) -> ImportOutcome:
     """Import ``path`` (named ``name``) in batches, counting into ``outcome``.
 
+    A file of ``PARALLEL_MIN_BYTES`` or more on PostgreSQL is written by ``worker_count()``
+    processes (``kesu.cases.import_parallel``); the outcome is the same as in one process.
     Raises ``KesuError`` when the file as a whole is refused (type, encoding, empty, no
     description column) or the actor may not register cases.
     """
@@ -243,36 +288,72 @@ def import_file(
     lookups, scope = Lookups.load(), actor_scope(actor)
     reader = _Reader(path, name, lookups, default_unit)
     outcome = outcome if outcome is not None else ImportOutcome()
-    if mode == ImportJob.Mode.ALL_OR_NOTHING:
-        for batch in reader.batches():
-            _, bad = validate_batch(batch, lookups, scope)
-            report.add(bad)
-            outcome.total += len(batch)
-            outcome.errors += len(bad)
-            if on_batch:
-                on_batch("check", outcome)
-        outcome.ignored_columns = reader.header.ignored if reader.header else []
-        if outcome.errors:
-            outcome.rejected = True
-            return outcome
-        outcome.total = 0
-    with bulk_session():
-        for batch in reader.batches():
-            inline = len(batch) <= INLINE_TRIAGE_ROWS
-            result = do_import_batch(batch, actor=actor, lookups=lookups, triage=inline)
-            if not inline:  # the cases left for do_triage_import: those whose kind the file gave
-                given = result.kind_given
-                add_ids(
-                    outcome.triage_ranges, (case.pk for case, g in zip(result.cases, given, strict=True) if g)
-                )
-            report.add(result.errors)
-            outcome.total += len(batch)
-            outcome.imported += len(result.cases)
-            outcome.errors += len(result.errors)
-            if on_batch:
-                on_batch("import", outcome)
+    with _batch_runner(reader, path, actor, lookups, scope) as run:
+        if mode == ImportJob.Mode.ALL_OR_NOTHING:
+            for done in run(CHECK):
+                _count(done, outcome, report)
+                if on_batch:
+                    on_batch(CHECK, outcome)
+            outcome.ignored_columns = reader.header.ignored if reader.header else []
+            if outcome.errors:
+                outcome.rejected = True
+                return outcome
+            outcome.total = 0
+        with bulk_session():
+            for done in run(IMPORT):
+                _count(done, outcome, report)
+                if on_batch:
+                    on_batch(IMPORT, outcome)
     outcome.ignored_columns = reader.header.ignored if reader.header else []
     return outcome
+
+
+def _count(done: BatchReport, outcome: ImportOutcome, report: ErrorReport) -> None:
+    report.add(done.errors)
+    outcome.total += done.rows
+    outcome.imported += done.imported
+    outcome.errors += len(done.errors)
+    add_ids(outcome.triage_ranges, done.triage_ids)
+
+
+RunPhase = Callable[[str], Iterator[BatchReport]]
+
+
+@contextmanager
+def _batch_runner(
+    reader: _Reader, path: Path, actor: User | None, lookups: Lookups, scope: set[int] | None
+) -> Iterator[RunPhase]:
+    """``run(phase)`` → the reports of the file's batches, from this process or from workers."""
+    workers = worker_count()
+    if workers < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
+
+        def run_here(phase: str) -> Iterator[BatchReport]:
+            for batch in reader.batches():
+                yield run_batch(phase, batch, actor=actor, lookups=lookups, scope=scope)
+
+        yield run_here
+        return
+    batches = reader.raw_batches()
+    first = next(batches, None)  # reads the header: a refused file starts no worker
+    setup = WorkerSetup(
+        database_name=connection.settings_dict["NAME"],
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        actor_id=actor.pk if actor is not None else None,
+        default_unit_code=reader.default_unit.code,
+        columns=reader.header.columns if reader.header else {},
+    )
+    with ParallelRunner(setup, workers) as runner:
+
+        def run_in_workers(phase: str) -> Iterator[BatchReport]:
+            nonlocal first, batches
+            if first is None:  # a second pass reads the file again
+                batches = reader.raw_batches()
+                first = next(batches, None)
+            head, first = first, None
+            yield from runner.run(phase, chain([head] if head else [], batches))
+
+        yield run_in_workers
+    batches.close()
 
 
 def do_run_import(
