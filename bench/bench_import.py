@@ -206,7 +206,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         backends = BackendCpu()
         db0 = backends.total()
-        t0, cpu0 = time.monotonic(), time.process_time()
+        t0, cpu0, workers0 = time.monotonic(), time.process_time(), children_cpu()
         with open(path, "rb") as f:
             job = do_start_import(
                 f,
@@ -218,6 +218,7 @@ def main() -> None:
             )
         job = do_run_import(job.pk, progress=progress, queue_triage=False)
         elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
+        workers_cpu = children_cpu() - workers0  # the import's worker processes, ended by now
         db_cpu = backends.total() - db0
         engine = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
         print(f"database: {engine}; mode: {args.mode}; state: {job.state}")
@@ -231,11 +232,17 @@ def main() -> None:
             f"this process's CPU: {cpu:.1f}s ({job.total_rows / cpu:.0f} rows per CPU second); "
             f"load average before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} CPUs"
         )
+        from kesu.cases.import_parallel import worker_count
+
+        print(f"import workers: {worker_count()} (CPU {workers_cpu:.1f}s in all)")
         print(
-            f"CPU per 1,000 rows: {cpu / job.total_rows * 1000:.3f} s here"
+            f"CPU per 1,000 rows: {(cpu + workers_cpu) / job.total_rows * 1000:.3f} s importer "
+            f"({cpu / job.total_rows * 1000:.3f} s this process)"
             + (f" + {db_cpu / job.total_rows * 1000:.3f} s PostgreSQL" if settings.IS_POSTGRES else "")
         )
-        print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        own, worker = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF,
+                                                                              resource.RUSAGE_CHILDREN))
+        print(f"peak RSS: {own:.0f} MB (largest worker process: {worker:.0f} MB)")
         print(f"triage: {triage_state(job) or 'inline'}")
         if args.no_triage or triage_state(job) != "pending":
             backends.close()
@@ -260,6 +267,12 @@ def main() -> None:
         )
         print(f"peak RSS after triage: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         backends.close()
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the import's worker processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class BackendCpu:
