@@ -297,8 +297,11 @@ def _insert_case(
     data: NewCase, unit: OrgUnit, category: Category | None, actor: User | None, *,
     number: str, received_at: datetime,
 ) -> Case:
+    from kesu.cases.bulk import new_instance  # kesu.cases.bulk imports this module
+
     customer = do_find_or_create_customer(data.customer, org_unit=unit)
-    case = Case(**case_row_values(
+    # ``Case(**values)`` without ``Model.__init__``'s per-field work (~10 µs for the case's 40 fields).
+    case = new_instance(Case, **case_row_values(
         data, number=number, received_at=received_at, unit=unit, customer=customer,
         category=category, actor=actor,
     ))

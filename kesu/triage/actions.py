@@ -155,9 +155,10 @@ def auto_apply_threshold() -> float | None:
     ``TriageSettings.load()``'s values, read with a query compiled once (every intake asks)."""
     rows = fixed_rows("triage.auto_apply", lambda: TriageSettings.objects.filter(pk=1).values_list(
         "auto_apply", "auto_apply_threshold"))
-    if not rows:
-        defaults = TriageSettings(pk=1)
-        return defaults.auto_apply_threshold if defaults.auto_apply else None
+    if not rows:  # the fields' defaults, without building a model instance on every intake
+        meta = TriageSettings._meta
+        threshold = meta.get_field("auto_apply_threshold").get_default()
+        return float(threshold) if meta.get_field("auto_apply").get_default() else None
     auto_apply, threshold = rows[0]
     return float(threshold) if auto_apply else None
 
