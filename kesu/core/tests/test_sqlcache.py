@@ -119,3 +119,26 @@ def test_insert_with_parent_refuses_a_too_long_value_as_an_insert_does(org: dict
     with pytest.raises((DataError, IntegrityError)), transaction.atomic():
         sqlcache.insert_with_parent(unit, dept, "org_unit_id")
     assert not OrgUnit.objects.filter(code="S-E6").exists()
+
+
+def test_insert_of_many_values_stores_what_a_values_list_stores(org: dict[str, OrgUnit]) -> None:
+    """Over psycopg's 50 cached parameters PostgreSQL gets one array per column (unnest): the
+    same rows, NULLs, microseconds and keys in order as with a VALUES list."""
+    from kesu.customers.models import Customer
+
+    made = [Customer(name=f"客户{i}", phone=f"1390000{i:04d}" if i % 2 else "", phone_key=f"1390000{i:04d}"
+                     if i % 2 else "", email="a'b\"{c},d@example.cn", org_unit=org["HQ"] if i % 3 else None)
+            for i in range(7)]
+    assert len(made) * 11 > sqlcache.MAX_CACHED_PARAMS
+    with CaptureQueriesContext(connection) as ctx:
+        sqlcache.insert(made)
+    assert len(ctx.captured_queries) == 1
+    def row(c: Customer) -> tuple[Any, ...]:  # created_at as auto_now_add set it, to the microsecond
+        return c.pk, c.name, c.phone, c.phone_key, c.email, c.org_unit_id, c.created_at
+
+    assert sorted(map(row, Customer.objects.filter(pk__in=[c.pk for c in made]))) == sorted(map(row, made))
+    assert [c.pk for c in made] == sorted(c.pk for c in made)  # keys back in the objects' order
+    from kesu.sla.models import CaseClock
+
+    if connection.vendor == "postgresql":  # JSON columns keep the VALUES list
+        assert sqlcache._unnest_sql(LinkSettings) is None and sqlcache._unnest_sql(CaseClock) is not None
