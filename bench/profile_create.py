@@ -46,12 +46,12 @@ STEPS = (
 )
 
 
-def instrument(spent: Counter[str]) -> None:
-    """Wrap each of ``STEPS`` where it is looked up (its module) to add its CPU time to ``spent``."""
+def instrument(spent: Counter[str], steps: tuple[str, ...] = STEPS) -> None:
+    """Wrap each of ``steps`` where it is looked up (its module) to add its CPU time to ``spent``."""
     import functools
     import importlib
 
-    for step in STEPS:
+    for step in steps:
         module_name, name = step.split(":")
         module = importlib.import_module(module_name)
         owner, attr = module, name
@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--sql", action="store_true", help="print the statements of one create")
     ap.add_argument("--batch", type=int, default=0,
                     help="also report CPU per create of batches of this many (min, lower quartile, median)")
+    ap.add_argument("--steps", default="", help="more steps for --breakdown: module:function,…")
     ap.add_argument("--breakdown", action="store_true", help="CPU per create of the main steps (inclusive)")
     args = ap.parse_args()
     bench_server.BODY = args.body
@@ -96,7 +97,7 @@ def main() -> None:
     if args.breakdown:
         import kesu.urls  # noqa: F401 - the API's modules, so that their imported names are wrapped
 
-        instrument(spent)
+        instrument(spent, STEPS + tuple(s for s in args.steps.split(",") if s))
     token = bench_server.api_token(args.user)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     run = uuid.uuid4().hex[:6]
