@@ -234,11 +234,22 @@ def _head_update_and_insert(names: Sequence[str]) -> tuple[str, list[Any]]:
 
 
 def verify_case_chains(batch: int = 500) -> Iterator[ChainProblem]:
-    """Yield every edited, deleted or out-of-order event across all cases."""
+    """Yield every edited, deleted or out-of-order event across all cases.
+
+    Safe while cases are being written: each case's head is read before its events, and an
+    append writes its event and the new head in one transaction, so every event the head
+    counts is visible; events appended since are checked against a fresh read of the head
+    (reading the events first reported a case written meanwhile as having lost its last ones).
+    """
     cases = Case.objects.order_by("pk").values_list("pk", "number", "event_count", "last_event_hash")
     for case_id, number, count, last_hash in cases.iterator(chunk_size=batch):
         prev, expected = GENESIS, 1
-        for ev in CaseEvent.objects.filter(case_id=case_id).order_by("seq"):
+        events = list(CaseEvent.objects.filter(case_id=case_id).order_by("seq"))
+        if events and events[-1].seq > count:
+            fresh = Case.objects.filter(pk=case_id).values_list("event_count", flat=True).first() or 0
+            yield from (ChainProblem(number, ev.seq, "beyond the head") for ev in events if ev.seq > fresh)
+            events = [ev for ev in events if ev.seq <= count]
+        for ev in events:
             if ev.seq != expected:
                 yield ChainProblem(number, expected, "missing")
             if ev.prev_hash != prev:

@@ -73,10 +73,22 @@ class ChainProblem:
 
 
 def verify_audit_chain() -> Iterator[ChainProblem]:
-    """Yield every edited, deleted or reordered row of the global chain."""
+    """Yield every edited, deleted or reordered row of the global chain.
+
+    The head is read first (as in ``verify_case_chains``): rows recorded while this runs are
+    checked against a fresh read of the head instead of being counted against an old one.
+    """
     prev_hash = GENESIS
     expected_seq = 1
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    head = AuditChainHead.objects.filter(name=CHAIN).first()
+    rows = AuditEvent.objects.order_by("seq")
+    if head is not None:
+        later = list(AuditEvent.objects.filter(seq__gt=head.last_seq).values_list("seq", flat=True))
+        if later:
+            fresh = AuditChainHead.objects.filter(name=CHAIN).values_list("last_seq", flat=True).first() or 0
+            yield from (ChainProblem(CHAIN, seq, "beyond the head") for seq in later if seq > fresh)
+        rows = rows.filter(seq__lte=head.last_seq)
+    for event in rows.iterator(chunk_size=2000):
         if event.seq != expected_seq:
             yield ChainProblem(CHAIN, expected_seq, "missing")
         if event.prev_hash != prev_hash:
@@ -85,6 +97,5 @@ def verify_audit_chain() -> Iterator[ChainProblem]:
             yield ChainProblem(CHAIN, event.seq, "edited")
         prev_hash = event.hash
         expected_seq = event.seq + 1
-    head = AuditChainHead.objects.filter(name=CHAIN).first()
     if head and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
         yield ChainProblem(CHAIN, head.last_seq, "missing")

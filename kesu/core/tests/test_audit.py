@@ -94,3 +94,49 @@ def test_cli_language_follows_the_environment():
     assert cli_language({"LANG": "en_US.UTF-8"}, "zh-hans") == "en"
     assert cli_language({"LANG": "en_US.UTF-8", "KESU_LANGUAGE": "zh"}, "zh-hans") == "zh-hans"
     assert cli_language({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-hans") == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_events_appended_while_verifying_are_not_reported(make_case, make_user, monkeypatch):
+    """A case written between the read of its head and of its events is not 'missing' events."""
+    from kesu.cases.actions import Classification, do_classify_case
+
+    case = make_case()
+    handler = make_user("handler")
+    real_filter = CaseEvent.objects.filter
+    appended: list[object] = []
+
+    def filter_after_an_append(*args: object, **kwargs: object) -> object:
+        if not appended:  # the case's head was read with one event; now a second is appended
+            appended.append(do_classify_case(case, Classification(severity="major"), actor=handler))
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(CaseEvent.objects, "filter", filter_after_an_append)
+    assert list(verify_case_chains()) == []
+    assert appended and CaseEvent.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_event_added_behind_the_heads_back_is_reported(make_case):
+    case = make_case()
+    first = CaseEvent.objects.get(case=case)
+    _raw("INSERT INTO cases_caseevent (case_id, seq, type, actor_name, at, data, prev_hash, hash) "
+         "VALUES (%s, 2, 'case.closed', 'x', %s, %s, %s, %s)",
+         [case.pk, first.at, '{"new": {}}', first.hash, "f" * 64])
+    assert [(p.seq, p.problem) for p in verify_case_chains()] == [(2, "beyond the head")]
+
+
+@pytest.mark.django_db
+def test_audit_rows_recorded_while_verifying_are_not_reported(db, monkeypatch):
+    audit.record("test.event", object_type="thing", object_id=1, data={})
+    real_filter = AuditEvent.objects.filter
+    recorded: list[object] = []
+
+    def filter_after_a_record(*args: object, **kwargs: object) -> object:
+        if not recorded:  # the head was read at seq 1; a login is recorded meanwhile
+            recorded.append(audit.record("test.event", object_type="thing", object_id=2, data={}))
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(AuditEvent.objects, "filter", filter_after_a_record)
+    assert list(verify_audit_chain()) == []
+    assert recorded and AuditEvent.objects.count() == 2

@@ -11,6 +11,7 @@ PROBLEMS = {
     "edited": gettext_lazy("edited"),
     "missing": gettext_lazy("missing (deleted)"),
     "broken link": gettext_lazy("broken link to the previous event"),
+    "beyond the head": gettext_lazy("not counted by the chain (added behind its back)"),
 }
 
 
