@@ -202,13 +202,16 @@ def insert_unless_conflict(obj: Model, target: str) -> bool:
     return True
 
 
-def insert_with_parent(parent: Model, child: Model, fk: str) -> None:
+def insert_with_parent(parent: Model, child: Model, fk: str, *,
+                       parent_extra: Sequence[tuple[str, str, Any]] = ()) -> None:
     """INSERT the new ``parent`` and its new ``child`` (whose foreign key ``fk``, an attname,
     points to ``parent``) in one statement on PostgreSQL — ``WITH p AS (INSERT … RETURNING id)
     INSERT … SELECT p.id, … FROM p`` — and in two elsewhere; both get their keys.
 
     For intake's case and its first event: one round trip, and one statement for PostgreSQL to
     parse and plan, fewer. The child's other relations must be saved already (not checked).
+    ``parent_extra``: (column, SQL type, value) of columns the model does not know (the case's
+    search grams), written with the parent on PostgreSQL only.
     """
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
@@ -216,10 +219,11 @@ def insert_with_parent(parent: Model, child: Model, fk: str) -> None:
         insert([child])
         return
     parent_model, child_model = type(parent), type(child)
-    key = (conn.vendor, child_model, f"parent:{parent_model._meta.label}:{fk}")
+    extra = tuple((column, type_) for column, type_, _value in parent_extra)
+    key = (conn.vendor, child_model, f"parent:{parent_model._meta.label}:{fk}:{extra}")
     compiled = _inserts.get(key)
     if compiled is None:
-        parent_sql, _fields = insert_sql(parent_model)
+        parent_sql, _fields = _insert_sql(parent_model, 1, extra)
         select, child_fields = typed_select(child_model, given={fk: "p.id"})
         qn, pk = conn.ops.quote_name, child_model._meta.pk
         fk_column = next(f.column for f in child_model._meta.concrete_fields if f.attname == fk)
@@ -227,7 +231,7 @@ def insert_with_parent(parent: Model, child: Model, fk: str) -> None:
         compiled = _inserts[key] = (sql, child_fields)
     sql, child_fields = compiled
     _parent_sql, parent_fields = insert_sql(parent_model)
-    params = insert_params(parent, parent_fields, conn)
+    params = insert_params(parent, parent_fields, conn) + [value for _c, _t, value in parent_extra]
     params += [f.get_db_prep_save(f.pre_save(child, True), conn) for f in child_fields]
     with conn.cursor() as cur:
         cur.execute(sql, params)
@@ -295,11 +299,13 @@ def _insert_fields(model: type[Model]) -> list[Any]:
     return [f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated]
 
 
-def _insert_sql(model: type[Model], n: int) -> tuple[str, list[Any]]:
+def _insert_sql(model: type[Model], n: int, extra: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Any]]:
+    """The INSERT of ``n`` rows; ``extra``: (column, SQL type) after the fields' columns."""
     meta, qn = model._meta, connection.ops.quote_name
     fields = _insert_fields(model)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = [qn(f.column) for f in fields] + [qn(column) for column, _type in extra]
+    one = "(" + ", ".join(["%s"] * len(fields) + [f"CAST(%s AS {type_})" for _c, type_ in extra]) + ")"
     returning = connection.ops.return_insert_columns([meta.pk])[0]
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
            f"VALUES {', '.join([one] * n)} {returning}")
     return sql, fields

@@ -59,3 +59,21 @@ def test_an_api_create_of_a_repeat_links_and_raises_without_reading_back(
     read = client.get(f"/api/v1/cases/{case.number}")
     assert _without_countdown(created.json()) == _without_countdown(read.json())
     assert list(verify_case_chains()) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the grams and their trigger are PostgreSQL's")
+def test_intake_stores_the_search_grams_the_trigger_would(
+    team: dict[str, User], make_case: Callable[..., Case]
+) -> None:
+    """Intake computes the grams in Python (``search.pg_grams``); a text it cannot tell (ß, Σ)
+    goes in without them and the INSERT trigger fills them, as before."""
+    from kesu.customers.actions import CustomerInput
+
+    plain = make_case(actor=team["agent"], title="包装破损 Box-12", description="牛奶发霉，（测试）ＡＢ１",
+                      customer=CustomerInput(name="王伟", phone="13800002222"))
+    odd = make_case(actor=team["agent"], title="Straße Σ", description="µ ⓐ 𠀀 İ",
+                    customer=CustomerInput(name="Zoë", phone="13800003333"))
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, search_grams IS NOT NULL AND search_grams = kesu_search_grams(title,"
+                    " description, customer_name) FROM cases_case WHERE id IN (%s, %s)", [plain.pk, odd.pk])
+        assert dict(cur.fetchall()) == {plain.pk: True, odd.pk: True}
