@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from kesu.cases.actions_import import do_run_import, do_triage_import
 
@@ -13,7 +14,13 @@ def run_import(job_id: int) -> None:
     do_run_import(job_id)
 
 
-@shared_task(name="kesu.cases.triage_import")
+@shared_task(
+    name="kesu.cases.triage_import", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8
+)
 def triage_import(job_id: int) -> None:
-    """Add the triage suggestions import job ``job_id`` left out (ADR 0010); safe to repeat."""
+    """Add the triage suggestions import job ``job_id`` left out (ADR 0010); safe to repeat.
+
+    Retried after a database error (a lost connection, a deadlock with a live action): each
+    500-case batch commits on its own and a rerun skips the cases already triaged.
+    """
     do_triage_import(job_id)

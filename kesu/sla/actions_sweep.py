@@ -27,7 +27,7 @@ from kesu.cases.choices import FINISHED_STATUSES
 from kesu.cases.models import Case
 from kesu.org.models import OrgUnit, User
 from kesu.sla.actions import deadlines, notify
-from kesu.sla.bulk_events import append_many, lock_heads
+from kesu.sla.bulk_events import Head, append_many, lock_heads
 from kesu.sla.calendars import calendar_lookup
 from kesu.sla.choices import ClockCode, SlaEvent
 from kesu.sla.escalation import ResolvedLevel, next_level, warning_recipients_many
@@ -82,17 +82,26 @@ def _sweep_batch(now: datetime, batch: int, result: SweepResult, *, breach: bool
         )
         if not rows:
             return 0
+        selected = len(rows)
+        # The cases next, skipping those another transaction holds: an action (or the triage
+        # backfill of an import) locks its case and then updates the case's clocks, so waiting
+        # here for a case while holding its clocks deadlocked. Their clocks are left to the
+        # next sweep, and this sweep stops after this batch so as not to pick them again.
+        heads = lock_heads({r[1] for r in rows}, skip_locked=True)
+        rows = [r for r in rows if r[1] in heads]
+        if not rows:
+            return 0
         ids = [r[0] for r in rows]
         if breach:
             result.breached += len(rows)
-            result.escalated += _record_breaches(rows, now, result)
+            result.escalated += _record_breaches(rows, now, result, heads)
         else:
             CaseClock.objects.filter(pk__in=ids, warned_at__isnull=True).update(
                 warned_at=now, notify_pending=True
             )
             result.warned += len(rows)
-            _record_warnings(rows, now)
-    return len(rows)
+            _record_warnings(rows, now, heads)
+    return len(rows) if len(rows) == selected else 0
 
 
 Row = tuple[int, int, str, datetime, int]
@@ -115,23 +124,24 @@ def _clock_context(code: str, due_at: datetime, **extra: Any) -> dict[str, Any]:
     return {"clock": str(ClockCode(code).label), "clock_code": code, "due_at": due_at, **extra}
 
 
-def _record_warnings(rows: list[Row], now: datetime) -> None:
+def _record_warnings(rows: list[Row], now: datetime, heads: dict[int, Head]) -> None:
     append_many(
-        [(r[1], SlaEvent.WARNING, {"new": {"clock": r[2], "due_at": r[3].isoformat()}}) for r in rows], at=now
+        [(r[1], SlaEvent.WARNING, {"new": {"clock": r[2], "due_at": r[3].isoformat()}}) for r in rows],
+        at=now,
+        heads=heads,
     )
 
 
-def _record_breaches(rows: list[Row], now: datetime, result: SweepResult) -> int:
+def _record_breaches(rows: list[Row], now: datetime, result: SweepResult, heads: dict[int, Head]) -> int:
     """Mark the clocks breached, write an event for each and one escalation per case.
     Returns cases escalated.
 
     The clocks' marks and their escalation levels go in one UPDATE, after the escalations are
-    decided; the case rows are locked and their event heads and org units read in one query.
+    decided; ``heads``: the cases locked, with their event heads and org units (one query).
     """
     by_case: dict[int, list[Row]] = defaultdict(list)
     for r in rows:
         by_case[r[1]].append(r)
-    heads = lock_heads(by_case)
     levels = _escalation_levels(list(by_case))
     resolve = _level_resolver(result.levels)
     seen = result.escalated_cases

@@ -33,14 +33,20 @@ class Head:
     org_unit_id: int
 
 
-def lock_heads(case_ids: Iterable[int]) -> dict[int, Head]:
+def lock_heads(case_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, Head]:
     """Lock the cases (in id order, so concurrent writers cannot deadlock) and read their event
-    heads and org units: one query. Must run inside ``transaction.atomic``."""
+    heads and org units: one query. Must run inside ``transaction.atomic``.
+
+    ``skip_locked``: leave out the cases another transaction has locked instead of waiting for
+    them (PostgreSQL; SQLite has one writer at a time anyway).
+    """
     ids = sorted(set(case_ids))
     if not ids:
         return {}
     where, params = in_ids("id", ids)
-    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR NO KEY UPDATE SKIP LOCKED" if skip_locked else " FOR NO KEY UPDATE"
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT id, number, event_count, last_event_hash, org_unit_id FROM {Case._meta.db_table} "  # noqa: S608

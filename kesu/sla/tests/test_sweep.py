@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from kesu.cases.actions import Classification
 from kesu.cases.events import verify_case_chains
@@ -142,3 +144,36 @@ def test_one_encoding_gives_the_chain_hash_and_the_stored_json(data: dict[str, A
     digest, data_json = _hash_and_data_json("0" * 64, payload)
     assert digest == chain_hash("0" * 64, payload)
     assert json.loads(data_json) == data
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_a_case_locked_by_another_transaction_is_left_to_the_next_sweep(cases: list[Case]) -> None:
+    """An action holding a case (and about to update its clocks) is not waited for: that deadlocked."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_first_case() -> None:
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=cases[0].pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_first_case)
+    holder.start()
+    assert held.wait(10)
+    try:
+        first = do_sweep_clocks(now=at("2026-10-20T10:00"))
+    finally:
+        release.set()
+        holder.join()
+    breached = CaseClock.objects.filter(breached_at__isnull=False)
+    assert first.breached > 0
+    assert not breached.filter(case=cases[0]).exists()
+    assert breached.filter(case=cases[1]).exists() and breached.filter(case=cases[2]).exists()
+    second = do_sweep_clocks(now=at("2026-10-20T10:01"))
+    assert second.breached == CaseClock.objects.filter(case=cases[0], breached_at__isnull=False).count() > 0
+    assert "sla.breached" in event_types(cases[0])
+    assert list(verify_case_chains()) == []
