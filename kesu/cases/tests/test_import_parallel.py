@@ -149,3 +149,24 @@ def test_an_import_written_by_workers_is_the_import_of_one_process(org, tmp_path
     # Batches this small are triaged by the worker that writes them, as in one process.
     assert triage_state(job) == ""
     assert CaseTriage.objects.filter(case__in=cases.values()).count() == len(cases)
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_all_or_nothing_checks_in_workers_and_imports_nothing_when_a_row_is_bad(
+    org, tmp_path, monkeypatch, settings
+):
+    settings.IMPORT_WORKERS = 2
+    monkeypatch.setattr(actions_import, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(actions_import, "BATCH_SIZE", 30)
+    path = tmp_path / "strict.csv"
+    rows = write_file(path, 200)
+    bad = sorted(line for line, row in rows.items() if not row[3] or row[7] == "NOPE")
+    admin = User.objects.get(username="admin")
+    with open(path, "rb") as f:
+        job = do_start_import(f, name=path.name, mode=ImportJob.Mode.ALL_OR_NOTHING,
+                              org_unit=OrgUnit.objects.get(code="HQ"), actor=admin, enqueue=False)
+    job = do_run_import(job.pk, queue_triage=False, language="en")
+    assert (job.state, job.imported_rows, job.error_rows) == (ImportJob.State.REJECTED, 0, len(bad))
+    assert [e["line"] for e in job.errors] == bad
+    assert not Case.objects.exists() and not Customer.objects.exists()
