@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notify-deliver-due": {"task": "kesu.notify.tasks.deliver_due", "schedule": 30.0},
     # SLA warnings, breaches and escalation (kesu/sla/tasks.py).
     "sla-sweep": {"task": "kesu.sla.tasks.sweep", "schedule": 60.0},
+    # Import jobs left "running" by a worker that died (kesu/cases/tasks.py).
+    "imports-expire-stale": {"task": "kesu.cases.expire_stale_imports", "schedule": 300.0},
     # E-mail intake (kesu/mailin/tasks.py); a no-op without active IMAP mailboxes.
     "mailin-poll": {"task": "kesu.mailin.tasks.poll_mailboxes", "schedule": 60.0, "options": {"expires": 55}},
 }

@@ -16,9 +16,11 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +28,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -60,6 +63,10 @@ SHOWN_ERRORS = 200
 PROGRESS_EVERY = 100_000
 #: How often (in rows) a running job's counts are written for its page.
 SAVE_EVERY = 20_000
+#: A running job writes its heartbeat at least this often (seconds) …
+HEARTBEAT_SECONDS = 30
+#: … and is taken for interrupted without one for this long.
+STALE_AFTER = timedelta(minutes=15)
 #: Read the next batch in a thread while the current one is written.
 PREFETCH = True
 #: Files from this size on are written by worker processes on PostgreSQL (ADR 0012); smaller
@@ -366,7 +373,7 @@ def do_run_import(
     finished; with ``queue_triage`` False the caller runs ``do_triage_import`` itself.
     """
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PENDING).update(
-        state=ImportJob.State.RUNNING
+        state=ImportJob.State.RUNNING, heartbeat_at=timezone.now()
     )
     job = ImportJob.objects.select_related("org_unit", "created_by").get(pk=job_id)
     if not claimed:
@@ -413,15 +420,18 @@ def _run(job: ImportJob, actor: User | None, progress: Progress | None, queue_tr
 
 
 def _on_batch(job: ImportJob, progress: Progress | None) -> OnBatch:
-    """Writes the running counts on the job now and then (for its page) and reports progress."""
+    """Writes the running counts and a heartbeat on the job now and then (for its page and
+    ``do_expire_stale_imports``) and reports progress."""
     saved, shown = [0], {"check": 0, "import": 0}
+    beat = [time.monotonic()]
 
     def on_batch(phase: str, outcome: ImportOutcome) -> None:
         rows = outcome.total
-        if abs(rows - saved[0]) >= SAVE_EVERY:
-            saved[0] = rows
+        if abs(rows - saved[0]) >= SAVE_EVERY or time.monotonic() - beat[0] >= HEARTBEAT_SECONDS:
+            saved[0], beat[0] = rows, time.monotonic()
             ImportJob.objects.filter(pk=job.pk).update(
-                total_rows=rows, imported_rows=outcome.imported, error_rows=outcome.errors
+                total_rows=rows, imported_rows=outcome.imported, error_rows=outcome.errors,
+                heartbeat_at=timezone.now(),
             )
         if progress is not None and rows // PROGRESS_EVERY > shown[phase]:
             shown[phase] = rows // PROGRESS_EVERY
@@ -480,6 +490,43 @@ def _finish(
 
             job_id = job.pk
             transaction.on_commit(lambda: triage_import.delay(job_id))
+
+
+def do_expire_stale_imports(*, now: datetime | None = None) -> int:
+    """Mark failed the running jobs that gave no sign of life for ``STALE_AFTER``; their count.
+
+    A job's process writes a heartbeat at least every ``HEARTBEAT_SECONDS``; a Celery worker
+    that was killed, or a server that restarted, leaves its job "running" for ever otherwise.
+    The batches written before are kept (each committed on its own) and counted as last saved.
+    A job that was only slow and does finish afterwards records its real end over this one.
+    Run by Celery beat (``kesu.cases.expire_stale_imports``).
+    """
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    stale = ImportJob.objects.filter(state=ImportJob.State.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    expired = 0
+    for job in stale.select_related("created_by"):
+        language = (job.created_by.language if job.created_by else "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            failure = _("The import was interrupted: the process running it stopped. The rows imported "
+                        "before are kept; import the rest of the file again.")
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(
+                state=ImportJob.State.FAILED, failure=failure, finished_at=now
+            ):
+                continue  # it finished meanwhile
+            audit.record(
+                "import.interrupted",
+                actor=None,
+                object_type="import_job",
+                object_id=job.pk,
+                data={"file": job.original_name, "imported_rows": job.imported_rows,
+                      "last_heartbeat": job.heartbeat_at.isoformat() if job.heartbeat_at else None},
+            )
+        expired += 1
+    return expired
 
 
 def _pending_triage(outcome: ImportOutcome) -> dict[str, Any]:

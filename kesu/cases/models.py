@@ -366,6 +366,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_report = models.FileField(upload_to="imports/%Y%m/", max_length=300, blank=True)
     failure = models.TextField(blank=True)
+    #: Written while the job runs (every batch, at least every HEARTBEAT_SECONDS): a running job
+    #: without one for STALE_AFTER was interrupted (its worker died) and is marked failed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

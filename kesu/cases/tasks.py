@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from kesu.cases.actions_import import do_run_import, do_triage_import
+from kesu.cases.actions_import import do_expire_stale_imports, do_run_import, do_triage_import
 
 
 @shared_task(name="kesu.cases.run_import")
@@ -24,3 +24,9 @@ def triage_import(job_id: int) -> None:
     500-case batch commits on its own and a rerun skips the cases already triaged.
     """
     do_triage_import(job_id)
+
+
+@shared_task(name="kesu.cases.expire_stale_imports")
+def expire_stale_imports() -> None:
+    """Mark failed the import jobs whose process stopped without finishing them (beat, 5 min)."""
+    do_expire_stale_imports()
