@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +25,9 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Field, Min, Model
+from django.db.models import BooleanField, Field, Min, Model, Q, QuerySet
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,7 +290,7 @@ class _CustomerResolver:
         emails = {email_key(c.email) for c in inputs if not c.is_empty} - {""}
         first_by_email = (
             dict(
-                Customer.objects.filter(email_key__in=emails)
+                Customer.objects.filter(_among("email_key", emails))
                 .values("email_key")
                 .annotate(first=Min("pk"))
                 .values_list("email_key", "first")
@@ -299,10 +300,11 @@ class _CustomerResolver:
         )
         # One object per stored customer, so that a filled blank shows in both indexes. The
         # exclude() lets SQLite use the partial unique index on phone_key (WHERE NOT = '').
-        by_phone = Customer.objects.filter(phone_key__in=phones).exclude(phone_key="").order_by()
-        stored = {c.pk: c for c in by_phone} if phones else {}
+        by_phone = Customer.objects.filter(_among("phone_key", phones)).exclude(phone_key="")
+        stored = {c.pk: c for c in _loaded(by_phone)} if phones else {}
         wanted = [pk for pk in first_by_email.values() if pk not in stored]
-        stored.update({c.pk: c for c in Customer.objects.filter(pk__in=wanted).order_by()} if wanted else {})
+        if wanted:
+            stored.update({c.pk: c for c in _loaded(Customer.objects.filter(_among("id", wanted)))})
         self.by_phone = {c.phone_key: c for c in stored.values() if c.phone_key in phones}
         self.by_email: dict[str, Customer] = {key: stored[pk] for key, pk in first_by_email.items()}
         self.new: list[Customer] = []
@@ -323,9 +325,27 @@ class _CustomerResolver:
         for data, unit in zip(self.inputs, self.units, strict=True):
             found.append(None if data.is_empty else self._one(data, unit))
         insert_rows(self.new)
-        for customer, fields in self.dirty.values():
-            Customer.objects.filter(pk=customer.pk).update(**{f: getattr(customer, f) for f in fields})
+        self._store_filled_blanks()
         return found
+
+    def _store_filled_blanks(self) -> None:
+        """What ``QuerySet.update`` of each stored customer's filled fields would write, in one
+        statement (one UPDATE per customer cost ~100 µs, for a tenth to a third of the rows).
+
+        A field that was not filled is sent as NULL and keeps its stored value (the fields are
+        NOT NULL): as with the per-customer update, only the filled fields are written.
+        """
+        if not self.dirty:
+            return
+        rows = [
+            (customer.pk, *(getattr(customer, f) if f in fields else None for f in _FILLABLE))
+            for customer, fields in self.dirty.values()
+        ]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(_fill_sql(), [list(column) for column in zip(*rows, strict=True)])
+            else:
+                cursor.executemany(_fill_sql(), [(*row[1:], row[0]) for row in rows])
 
     def _one(self, data: CustomerInput, unit: OrgUnit) -> Customer:
         pkey, ekey = phone_key(data.phone), email_key(data.email)
@@ -378,6 +398,40 @@ class _CustomerResolver:
             self.by_phone[customer.phone_key] = customer
         if customer.pk is not None:
             self.dirty.setdefault(customer.pk, (customer, set()))[1].update(updates)
+
+
+#: The customer fields ``_fill_blanks`` may fill, as the batched UPDATE sets them.
+_FILLABLE = ("name", "email", "email_key", "address", "organisation", "phone", "phone_key")
+
+
+@cache
+def _fill_sql_for(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    table, pk = qn(Customer._meta.db_table), qn(Customer._meta.pk.column)
+    if vendor == "postgresql":
+        sets = ", ".join(f"{qn(f)} = COALESCE(v.{qn(f)}, c.{qn(f)})" for f in _FILLABLE)
+        arrays = ", ".join(["%s::bigint[]", *["%s::text[]"] * len(_FILLABLE)])
+        names = ", ".join([pk, *map(qn, _FILLABLE)])
+        return f"UPDATE {table} AS c SET {sets} FROM unnest({arrays}) AS v({names}) WHERE c.{pk} = v.{pk}"  # noqa: S608
+    sets = ", ".join(f"{qn(f)} = COALESCE(%s, {qn(f)})" for f in _FILLABLE)
+    return f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608 - quoted names from the model
+
+
+def _fill_sql() -> str:
+    return _fill_sql_for(connection.vendor)
+
+
+def _among(column: str, keys: Collection[Any]) -> Q | RawSQL:
+    """``<column> IN keys`` for a customer lookup: one array parameter on PostgreSQL.
+
+    psycopg binds client-side and splits the query text at every placeholder, and Django
+    prepares every element of an ``__in`` list: ~5 µs per key, a thousand keys a batch.
+    """
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": keys})
+    qn = connection.ops.quote_name
+    sql = f"{qn(Customer._meta.db_table)}.{qn(column)} = ANY(%s)"
+    return RawSQL(sql, (list(keys),), output_field=BooleanField())  # noqa: S611 - quoted names, a parameter
 
 
 # --- cases and events --------------------------------------------------------------------------
@@ -498,6 +552,28 @@ def _new(model: type[M], **kwargs: Any) -> M:
 
 #: ``_new`` for other apps' bulk writers (e.g. ``kesu.sla.actions.build_clocks``).
 new_instance = _new
+
+
+def _loaded(qs: QuerySet[M]) -> list[M]:
+    """``list(qs)`` built as ``Model.from_db`` builds each object, without ``Model.__init__``.
+
+    The values come from ``values_list`` (the fields' database converters applied); each
+    object gets them in ``__dict__`` and a ``ModelState`` saying it was loaded from ``qs.db``:
+    what ``from_db`` → ``Model(*values)`` leaves, at a fifth of its cost (no receivers of
+    ``pre_init``/``post_init``, as for ``_new``).
+    """
+    model = qs.model
+    names = [f.attname for f in model._meta.concrete_fields]
+    alias = qs.db
+    out = []
+    for row in qs.order_by().values_list(*names):
+        obj = model.__new__(model)
+        values = obj.__dict__
+        state = values["_state"] = ModelState()
+        state.adding, state.db = False, alias
+        values.update(zip(names, row, strict=True))
+        out.append(obj)
+    return out
 
 
 def _index(cases: list[Case]) -> None:
