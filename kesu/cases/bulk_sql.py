@@ -46,8 +46,10 @@ def insert_rows(
             _copy(cursor, objs, meta, fields, stamped, returning, extra)
         else:
             _insert_values(cursor, objs, meta, fields, stamped, returning, extra)
+    alias = connection.alias  # a lookup in the connection handler's thread-local each time
     for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
+        state = obj._state
+        state.adding, state.db = False, alias
 
 
 def _row_plan(
@@ -95,8 +97,14 @@ def _copy(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objs)],
         )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
+        keys = cursor.fetchall()
+        if meta.parents:
+            for obj, (pk,) in zip(objs, keys, strict=True):
+                obj.pk = pk
+        else:  # what the pk setter comes to without parent links
+            attname = meta.pk.attname
+            for obj, (pk,) in zip(objs, keys, strict=True):
+                obj.__dict__[attname] = pk
         fields = [meta.pk, *fields]
     getter, converters = _row_plan(fields)
     qn = connection.ops.quote_name
@@ -109,7 +117,16 @@ def _copy(
         for obj, more in zip(objs, _extra_rows(extra, len(objs)), strict=True):
             for f in stamped:
                 f.pre_save(obj, True)
-            write([*_values(obj, getter, converters), *more])
+            row: Any = getter(obj)
+            if converters:
+                row = list(row)
+                for i, convert in converters:
+                    row[i] = convert(row[i])
+                if more:
+                    row.extend(more)
+            elif more:
+                row = (*row, *more)
+            write(row)
 
 
 def _extra_rows(extra: Mapping[str, Sequence[Any]], n: int) -> Sequence[tuple[Any, ...]]:
