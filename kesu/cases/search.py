@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import pairwise
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -284,7 +283,6 @@ _PG_SAFE = re.compile(
     "[\x01-\x7f\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
     "\uff01-\uff40\uff5b-\uff65\uffe0-\uffee]*"
 ).fullmatch
-_SIGN = 1 << 31
 _WRAP = 1 << 32
 #: A text with every character of ``_PG_SAFE``'s ASCII part and some of the others, for the
 #: comparison with the database's own ``upper()`` (a Turkish locale upper-cases i to İ).
@@ -302,12 +300,40 @@ def pg_grams(*texts: str) -> str | None:
     """
     codes: set[int] = set()
     for text in texts:
-        if not _PG_SAFE(text):
+        if len(text) <= _MEMO_TEXT_CHARS:
+            found = _text_codes.get(text)
+            if found is None:
+                if len(_text_codes) >= _MEMO_TEXTS:
+                    _text_codes.clear()
+                found = _text_codes[text] = _codes_of(text)
+        else:
+            found = _codes_of(text)
+        if found is _UNSAFE:
             return None
-        points = [ord(c) << 16 for c in text.upper()]
-        codes.update(points)
-        codes.update(a | (b >> 16) for a, b in pairwise(points))
-    return "{" + ",".join(map(str, sorted([c - _WRAP if c >= _SIGN else c for c in codes]))) + "}"
+        codes.update(found)
+    return "{" + ",".join(map(str, sorted(codes))) + "}"
+
+
+def _codes_of(text: str) -> frozenset[int]:
+    """The signed gram codes of one text (``pg_grams``), or ``_UNSAFE``.
+
+    A character from U+8000 shifted by 16 bits passes 2**31, so it is wrapped as it is shifted;
+    its low 16 bits stay zero, so a bigram is that or'ed with its successor, wrapped alike.
+    """
+    if not _PG_SAFE(text):
+        return _UNSAFE
+    upper = text.upper()
+    points = [(ord(c) << 16) - _WRAP if c >= "\u8000" else ord(c) << 16 for c in upper]
+    codes = set(points)
+    codes.update([a | ord(b) for a, b in zip(points, upper[1:], strict=False)])
+    return frozenset(codes)
+
+
+#: Codes of short texts (titles, customer names), which an import repeats: at most this many
+#: texts of at most this many characters (some MB), forgotten all at once when full.
+_MEMO_TEXTS, _MEMO_TEXT_CHARS = 4096, 24
+_text_codes: dict[str, frozenset[int]] = {}
+_UNSAFE: frozenset[int] = frozenset({-1})  # told apart by identity
 
 
 def pg_grams_agree(conn: BaseDatabaseWrapper) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -20,10 +21,8 @@ pg_only = pytest.mark.skipif(not PG, reason="the grams column and its trigger ar
 
 #: Safe characters (ASCII, CJK, full-width) and unsafe ones (ß, accents, Greek, µ, circled
 #: letters, full-width lower case, above U+FFFF), so that both paths are exercised.
-TEXT = st.text(
-    alphabet=st.sampled_from([*"aAzZ09 -_%\"'\\{},发霉包装破损王伟，。（）　ＡＢ１￥—…", *"ßéΣσµⓐｚ𠀀İı"]),
-    max_size=12,
-)
+TEXT_CHARS = st.sampled_from([*"aAzZ09 -_%\"'\\{},发霉包装破损王伟，。（）　ＡＢ１￥—…", *"ßéΣσµⓐｚ𠀀İı"])
+TEXT = st.text(alphabet=TEXT_CHARS, max_size=12)
 
 
 def trigger_grams(*texts: str) -> str:
@@ -63,6 +62,33 @@ def test_grams_are_distinct_signed_codes_in_ascending_order():
     assert search.pg_grams("aa", "", "霉") == "{" + ",".join(map(str, sorted(
         [0x41 << 16, (0x41 << 16) | 0x41, 0x97090000 - (1 << 32)]))) + "}"
     assert search.pg_grams("", "", "") == "{}"
+
+
+def reference_grams(*texts: str) -> str | None:
+    """``pg_grams`` as first written (unsigned codes wrapped at the end, no memo)."""
+    codes: set[int] = set()
+    for text in texts:
+        if not search._PG_SAFE(text):
+            return None
+        points = [ord(c) << 16 for c in text.upper()]
+        codes.update(points)
+        codes.update(a | (b >> 16) for a, b in pairwise(points))
+    return "{" + ",".join(map(str, sorted([c - (1 << 32) if c >= 1 << 31 else c for c in codes]))) + "}"
+
+
+SAFE_CHARS = st.sampled_from(
+    [*"aAzZ09 -_%\"'\\{},发霉包装破损王伟，。（）　ＡＢ１￥—…", "\u8000", "\u7fff", "\uffee"]
+)
+LONG_TEXT = st.one_of(st.text(alphabet=SAFE_CHARS, max_size=60), st.text(alphabet=TEXT_CHARS, max_size=60))
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.tuples(LONG_TEXT, LONG_TEXT, TEXT))
+def test_grams_wrapped_as_shifted_and_memoised_equal_the_first_definition(texts: tuple[str, ...]) -> None:
+    """Short texts' codes are memoised (titles and names repeat), long ones computed each time."""
+    assert search.pg_grams(*texts) == reference_grams(*texts)
+    assert search.pg_grams(*texts) == reference_grams(*texts)  # from the memo
+    assert search.pg_grams(texts[2], texts[0]) == reference_grams(texts[2], texts[0])
 
 
 @pg_only
