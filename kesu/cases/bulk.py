@@ -514,12 +514,34 @@ def _case_from(
 M = TypeVar("M", bound=Model)
 
 
+@dataclass(frozen=True)
+class _InitPlan:
+    """What ``_new`` needs of a model, worked out once."""
+
+    #: Every field's value when not given, in field order; a callable default's is a stand-in.
+    template: dict[str, Any]
+    attnames: frozenset[str]
+    #: (attname, name, field) of the fields whose default is called for each object.
+    called: tuple[tuple[str, str, Field[Any, Any]], ...]
+    #: Forward foreign keys: name → attname.
+    fk_attnames: dict[str, str]
+
+
 @cache
-def _init_plan(model: type[Model]) -> list[tuple[str, str, bool, Field[Any, Any]]]:
-    """Per concrete field: (attname, name, is a forward foreign key, the field)."""
-    return [
-        (f.attname, f.name, bool(f.is_relation and f.many_to_one), f) for f in model._meta.concrete_fields
-    ]
+def _init_plan(model: type[Model]) -> _InitPlan:
+    template: dict[str, Any] = {"_state": None}  # first, as Model.__init__ sets it
+    called = []
+    fk_attnames = {}
+    for f in model._meta.concrete_fields:
+        if f.is_relation and f.many_to_one:
+            fk_attnames[f.name] = f.attname
+        if (f.has_default() and callable(f.default)) or f.has_db_default():  # a new object each time
+            called.append((f.attname, f.name, f))
+            template[f.attname] = None
+        else:  # None, "" or the one default object, which Model.__init__ hands every instance too
+            template[f.attname] = f.get_default()
+    attnames = frozenset(template) - {"_state"}
+    return _InitPlan(template, attnames, tuple(called), fk_attnames)
 
 
 def _new(model: type[M], **kwargs: Any) -> M:
@@ -527,26 +549,35 @@ def _new(model: type[M], **kwargs: Any) -> M:
 
     Keyword (and even positional) construction costs ~10 µs per object, more than the insert
     of its row; a bulk import builds several objects per row. The result has what ``__init__``
-    leaves: every field's value in ``__dict__`` (defaults for fields not named), a fresh
-    ``ModelState``, and related objects given by name cached so that ``case.org_unit`` needs
-    no query. ``pre_init``/``post_init`` are not sent: none of the models built here has a
-    receiver (no file, image or generic-relation fields).
+    leaves: every field's value in ``__dict__`` in field order (defaults for fields not named:
+    copied from a template made once, callable ones called), a fresh ``ModelState``, and
+    related objects given by name cached so that ``case.org_unit`` needs no query.
+    ``pre_init``/``post_init`` are not sent: none of the models built here has a receiver (no
+    file, image or generic-relation fields).
     """
+    plan = _init_plan(model)
     obj = model.__new__(model)
     values = obj.__dict__
+    values.update(plan.template)
+    values.update(kwargs)  # given keys keep the template's (field) order; related objects follow
     state = values["_state"] = ModelState()
-    cache_ = state.fields_cache
-    for attname, name, is_fk, f in _init_plan(model):
-        if is_fk and name in kwargs:
-            related = kwargs.pop(name)
+    named = kwargs.keys() - plan.attnames
+    if named:  # related objects by name, else not fields
+        unknown = []
+        cache_ = state.fields_cache
+        for name in named:
+            attname = plan.fk_attnames.get(name)
+            if attname is None or attname in kwargs:
+                unknown.append(name)
+                continue
+            related = values.pop(name)
             values[attname] = None if related is None else related.pk
             cache_[name] = related
-        elif attname in kwargs:
-            values[attname] = kwargs.pop(attname)
-        else:
+        if unknown:
+            raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    for attname, name, f in plan.called:
+        if attname not in kwargs and name not in kwargs:
             values[attname] = f.get_default()
-    if kwargs:
-        raise TypeError(f"{model.__name__} has no fields {sorted(kwargs)}")
     return obj
 
 
