@@ -28,6 +28,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import BooleanField, Field, Min, Model, Q, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -535,7 +536,7 @@ def _init_plan(model: type[Model]) -> _InitPlan:
     for f in model._meta.concrete_fields:
         if f.is_relation and f.many_to_one:
             fk_attnames[f.name] = f.attname
-        if (f.has_default() and callable(f.default)) or f.has_db_default():  # a new object each time
+        if (f.has_default() and callable(f.default)) or f.db_default is not NOT_PROVIDED:  # new each time
             called.append((f.attname, f.name, f))
             template[f.attname] = None
         else:  # None, "" or the one default object, which Model.__init__ hands every instance too
