@@ -89,11 +89,19 @@ def do_find_or_create_customer(data: CustomerInput, *, org_unit: OrgUnit | None)
         # only the phone is unique, and a concurrent intake that created the same phone first
         # makes this write nothing; its row is then used, as the IntegrityError path did.
         if sqlcache.insert_unless_conflict(customer, _PHONE_CONFLICT):
+            customer._kesu_created = True  # type: ignore[attr-defined]  # see created_in_this_transaction
             return customer
         existing = find_customer(data.phone, data.email)
         assert existing is not None
     _fill_blanks(existing, data)
     return existing
+
+
+def created_in_this_transaction(customer: Customer | None) -> bool:
+    """Whether ``customer`` is the instance ``do_find_or_create_customer`` just INSERTed: until its
+    transaction commits, no other transaction can give it a case, so the only cases it has are
+    those this transaction registered with it (intake: none besides the new one)."""
+    return bool(getattr(customer, "_kesu_created", False))
 
 
 def _fill_blanks(customer: Customer, data: CustomerInput) -> None:

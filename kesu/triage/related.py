@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from kesu.cases.choices import FINISHED_STATUSES, Kind, Status
 from kesu.cases.models import Case, CaseCrisis, CaseLink, LinkKind, LinkSettings
 from kesu.core import sqlcache
+from kesu.customers.actions import created_in_this_transaction
 from kesu.triage.core.normalize import normalize
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -160,7 +161,8 @@ def find_related(case: Case, *, cfg: LinkSettings | None = None) -> list[Related
     """
     cfg = cfg or LinkSettings.current()
     found: list[Related] = []
-    if case.kind != Kind.PRAISE:
+    # A customer intake created for this very case has no earlier cases: no query for them.
+    if case.kind != Kind.PRAISE and not created_in_this_transaction(case._state.fields_cache.get("customer")):
         found = similar_earlier(case.customer_id, case_text(case.title, case.description),
                                 at=case.received_at, exclude_pk=case.pk, cfg=cfg)
     return found + same_batch_open(case, cfg=cfg)

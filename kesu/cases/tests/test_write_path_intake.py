@@ -77,3 +77,25 @@ def test_intake_stores_the_search_grams_the_trigger_would(
         cur.execute("SELECT id, search_grams IS NOT NULL AND search_grams = kesu_search_grams(title,"
                     " description, customer_name) FROM cases_case WHERE id IN (%s, %s)", [plain.pk, odd.pk])
         assert dict(cur.fetchall()) == {plain.pk: True, odd.pk: True}
+
+
+def test_a_new_customer_s_case_reads_no_earlier_cases_and_the_next_one_links(
+    team: dict[str, User], api_client: Callable[[User], Any]
+) -> None:
+    """The customer intake creates has no earlier cases: that query is skipped; its second case,
+    with the customer found again, reads them and is linked as a repeat."""
+    client = api_client(team["agent"])
+    body = {**API_BODY, "customer": {"name": "新客户", "phone": "13800007777"}, "product": {"name": "奶"}}
+    client.get("/api/v1/cases?status=closed")  # the token is checked and kept: not counted below
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.post("/api/v1/cases", body, HTTP_IDEMPOTENCY_KEY="k-new-1")
+    assert first.status_code == 201, first.content
+    assert not [q for q in ctx.captured_queries if '"cases_case"."customer_id" =' in q["sql"]]
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.post("/api/v1/cases", body, HTTP_IDEMPOTENCY_KEY="k-new-2")
+    assert second.status_code == 201, second.content
+    assert [q for q in ctx.captured_queries if '"cases_case"."customer_id" =' in q["sql"]]
+    case = Case.objects.get(number=second.json()["number"])
+    earlier = Case.objects.get(number=first.json()["number"])
+    assert set(CaseLink.objects.filter(case=case).values_list("other_id", "kind")) == {
+        (earlier.pk, "repeat"), (earlier.pk, "possible_duplicate")}
