@@ -195,7 +195,9 @@ def _converter(f: Field[Any, Any]) -> Callable[[Any], Any]:
     if plain is int:
         return lambda v: v if v is None or v.__class__ is int else prep(v, connection)
     if kind == "DateTimeField":
-        return _moment_converter(prep)
+        # auto_now(_add) values are the time of each row's pre_save: never seen twice
+        stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        return _moment_converter(prep, memoise=not stamped)
     if kind == "DateField":
         return lambda v: (
             None
@@ -238,13 +240,15 @@ def _jsonb_converter(prep: Callable[..., Any], ops: Any, encoder: Any) -> Callab
     return jsonb
 
 
-#: Text of aware datetimes, memoised: an import repeats its event time, each case's receipt
-#: (on its four clocks) and many deadlines (the ends of working days); cleared when it grows
-#: past this many entries.
-_MOMENT_MEMO_SIZE = 200_000
+#: Text of aware datetimes, memoised per way of writing them (vendor, connection time zone) and
+#: shared by all COPYs: an import repeats its event time, each case's receipt (on the case and
+#: on its four clocks) and many deadlines (the ends of working days, shared by the receipts of a
+#: night). Cleared when one grows past this many entries (some MB).
+_MOMENT_MEMO_SIZE = 50_000
+_moment_memos: dict[tuple[str, str | None], dict[datetime, str]] = {}
 
 
-def _moment_converter(prep: Callable[..., Any]) -> Callable[[Any], Any]:
+def _moment_converter(prep: Callable[..., Any], *, memoise: bool = True) -> Callable[[Any], Any]:
     """A DateTimeField's ``get_db_prep_save`` for aware datetimes, by the shortest path, memoised.
 
     PostgreSQL: ``str()`` of the datetime, which is what psycopg's text dumper sends for it
@@ -255,12 +259,13 @@ def _moment_converter(prep: Callable[..., Any]) -> Callable[[Any], Any]:
     for all (on PostgreSQL it may name another offset: the instant stored is the same) —
     except a second occurrence of a repeated wall time (``fold=1``), which compares equal to
     the first within its zone: it is never memoised. Anything else (naive values, expressions,
-    other zones on SQLite) takes the full path.
+    other zones on SQLite) takes the full path. ``memoise`` False: values that never repeat.
     """
     ops = connection.ops
-    memo: dict[datetime, str] = {}
     postgres = connection.vendor == "postgresql"
     in_utc = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
+    key = (connection.vendor, None if postgres or in_utc else connection.timezone_name)
+    memo: dict[datetime, str] = _moment_memos.setdefault(key, {}) if memoise else _NOWHERE
 
     def moment(v: Any) -> Any:
         if v.__class__ is datetime and not v.fold:
@@ -274,13 +279,17 @@ def _moment_converter(prep: Callable[..., Any]) -> Callable[[Any], Any]:
                     out = str(v.astimezone(UTC).replace(tzinfo=None))
                 else:
                     out = ops.adapt_datetimefield_value(v)
-                if len(memo) >= _MOMENT_MEMO_SIZE:
-                    memo.clear()
-                memo[v] = out
+                if memoise:
+                    if len(memo) >= _MOMENT_MEMO_SIZE:
+                        memo.clear()
+                    memo[v] = out
                 return out
         return None if v is None else prep(v, connection)
 
     return moment
+
+
+_NOWHERE: dict[datetime, str] = {}  # the memo of values not memoised: stays empty
 
 
 def insert_tuples(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
