@@ -9,9 +9,10 @@ passes ``head_locked=True``; intake builds the first event with ``first_event`` 
 row exists and stores the head in the case's INSERT; and every later event of that same
 instance (triage, links, crisis at intake) is appended optimistically — the head the instance
 holds is written with an ``UPDATE … WHERE event_count = <held> AND last_event_hash = <held>``,
-which takes the row lock and proves the head in one statement. Only if that matches no row
-(someone appended through another instance, or a savepoint holding an append was rolled
-back) is the head read under the lock as usual.
+which takes the row lock and proves the head in one statement (on PostgreSQL the event's
+INSERT rides in that statement too, writing only if the UPDATE matched). Only if that matches
+no row (someone appended through another instance, or a savepoint holding an append was
+rolled back) is the head read under the lock as usual.
 """
 
 from __future__ import annotations

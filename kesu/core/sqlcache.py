@@ -1,4 +1,4 @@
-"""ORM statements compiled once per process, for the hottest paths (intake: ~20 statements).
+"""ORM statements compiled once per process, for the hottest paths (intake: ~15 statements).
 
 Compiling a queryset to SQL costs Django ~0.2–0.5 ms of CPU per query on this hardware, more
 than running it; ``Model.save`` compiles its INSERT each time too (~0.05–0.1 ms). Three shapes
@@ -10,8 +10,16 @@ are compiled once and reused, per process and database vendor — the SQL is sti
 * ``rows``: a query whose parameters change (an org unit's code): compiled once with marker
   values in place of the arguments, which are then put in by position;
 * ``insert``: the INSERT of a few new instances of one model, one round trip with RETURNING
-  (the case, its events, its triage row and clocks at intake). Bulk loads have
-  ``kesu.cases.bulk_sql.insert_rows`` (COPY, which needs a second round trip for the keys).
+  (the case, its events, its triage row and clocks at intake); on PostgreSQL more than 50
+  values go as one array per column (psycopg keeps its parse only of shorter statements).
+  Bulk loads have ``kesu.cases.bulk_sql.insert_rows`` (COPY, which needs a second round trip
+  for the keys). ``insert_unless_conflict`` adds ``ON CONFLICT DO NOTHING`` (no savepoint),
+  ``insert_with_parent`` writes a new row and its child in one statement on PostgreSQL, and
+  ``typed_select`` gives the ``INSERT … SELECT`` that a statement continues with ``FROM <CTE>``
+  (``kesu.cases.events``: an event written only if its head UPDATE matched).
+
+Each statement saved is ~0.1–0.2 ms of PostgreSQL's CPU (parse, plan, protocol) and ~0.05–0.1
+ms of the web process's (Django's cursor, psycopg's parameter quoting).
 
 Rows come back as the ORM would give them: the compiler's value converters (JSON, SQLite's
 booleans and datetimes) are kept with the SQL and applied.
