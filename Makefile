@@ -36,9 +36,12 @@ $(UV):
 	$(PYTHON3) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# The virtual environment exactly as uv.lock says (dev group included).
+# The virtual environment exactly as uv.lock says (dev group included), compiled to bytecode
+# once: a process that compiles Django from source on every start (no __pycache__ written, as
+# with PYTHONDONTWRITEBYTECODE) spends ~0.7 s more starting (CLI, workers, import workers).
 python: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	$(BIN)/python -m compileall -q kesu
 
 # Front-end assets from npm (package-lock.json), copied into kesu/static/vendor.
 node_modules/.kesu-installed: package.json package-lock.json
