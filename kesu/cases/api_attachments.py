@@ -20,9 +20,10 @@ from ninja.files import UploadedFile
 from kesu.cases.access import access_case
 from kesu.cases.actions import do_add_attachment
 from kesu.cases.actions_attachments import do_download_attachment
-from kesu.cases.attachments import check_upload
+from kesu.cases.attachments import CheckedFile, check_upload
 from kesu.cases.models import Attachment
 from kesu.cases.schemas import ErrorOut
+from kesu.core.errors import ValidationFailed
 from kesu.org.models import User
 
 router = Router(tags=["cases"])
@@ -76,7 +77,7 @@ def upload_attachments(request: HttpRequest, number: str,
     """201 when at least one file was added; 200 when every file was already on the case."""
     user = _user(request)
     case = access_case(user, number)
-    checked = [check_upload(f, f.name or "file") for f in files]  # all checked before any is stored
+    checked = _checked(files)  # all checked before any is stored
     added, already = [], []
     for file in checked:
         attachment = do_add_attachment(case, file, actor=user)
@@ -85,6 +86,16 @@ def upload_attachments(request: HttpRequest, number: str,
         else:
             added.append(_file_out(case.number, attachment))
     return Status(201 if added else 200, {"added": added, "already_attached": already})
+
+
+def _checked(files: list[UploadedFile]) -> list[CheckedFile]:
+    """``check_upload`` of each file; a refusal names the API's multipart field, ``files``
+    (``check_upload`` names the console form's, ``attachments``)."""
+    try:
+        return [check_upload(f, f.name or "file") for f in files]
+    except ValidationFailed as exc:
+        exc.fields = {"files" if key == "attachments" else key: msgs for key, msgs in exc.fields.items()}
+        raise
 
 
 @router.get("/{number}/attachments/{pk}", response={200: None, **ERRORS}, url_name="case_attachment_download",

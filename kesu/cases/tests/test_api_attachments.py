@@ -71,6 +71,7 @@ def test_one_bad_file_refuses_the_whole_upload_in_the_callers_language(make_case
     assert r.status_code == 422
     assert r.json()["code"] == "attachment_type"
     assert "x.exe" in r.json()["message"] and "不能" in r.json()["message"]
+    assert list(r.json()["fields"]) == ["files"]  # the multipart field the caller sent
     assert Attachment.objects.count() == 0 and case.events.count() == 1
 
 
@@ -84,6 +85,7 @@ def test_too_large_a_file_is_refused(make_case, handler_api, settings):
 
     assert r.status_code == 422
     assert r.json()["code"] == "attachment_too_large" and "larger than" in r.json()["message"]
+    assert r.json()["fields"] == {"files": ["File too large."]}
     assert Attachment.objects.count() == 0
 
 
