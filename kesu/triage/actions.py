@@ -279,8 +279,12 @@ def do_triage_case(case: Case, *, at: datetime, kind_given: bool | None = None,
         old = case_values(case)
         plan = plan_triage(old, triage, threshold=auto_apply_threshold(),
                            kind_given=kind_was_given(case, kind_given), categories=tree, at=at)
-        wanted = {plan.applied["category"]} if "category" in plan.applied else set()
-        categories = {c.code: c for c in Category.objects.filter(code__in=wanted)} if wanted else {}
+        categories: dict[str, Category] = {}
+        if "category" in plan.applied:  # one code (unique): SQL compiled once, as intake's own lookups
+            from kesu.cases.actions import category_by_code  # kesu.cases.actions calls into this module
+
+            found = category_by_code(plan.applied["category"], active=False)
+            categories = {found.code: found} if found is not None else {}
         old_status = case.status
         columns = _apply_to_case(case, plan.applied, categories)
         # The new case of intake: the applied values go in the UPDATE of the event's chain head.

@@ -99,3 +99,18 @@ def test_a_new_customer_s_case_reads_no_earlier_cases_and_the_next_one_links(
     earlier = Case.objects.get(number=first.json()["number"])
     assert set(CaseLink.objects.filter(case=case).values_list("other_id", "kind")) == {
         (earlier.pk, "repeat"), (earlier.pk, "possible_duplicate")}
+
+
+def test_category_by_code_is_the_orm_s_lookup(team: dict[str, User]) -> None:
+    from kesu.cases.actions import category_by_code
+    from kesu.cases.models import Category
+
+    Category.objects.filter(code="delivery").update(is_active=False)
+    packaging = Category.objects.get(code="packaging")
+    found = category_by_code("packaging")
+    assert found is not None and found == packaging and not found._state.adding
+    assert (found.code, found.parent_id, found.is_active) == (packaging.code, packaging.parent_id, True)
+    assert category_by_code("delivery") is None  # inactive: intake refuses it
+    stored = category_by_code("delivery", active=False)
+    assert stored is not None and stored.code == "delivery"  # triage applies what its tree allowed
+    assert category_by_code("no-such-code", active=False) is None
