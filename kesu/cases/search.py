@@ -30,6 +30,8 @@ Exact counts of very common terms are slow by nature; see :func:`count_capped`.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -283,7 +285,6 @@ _PG_SAFE = re.compile(
     "[\x01-\x7f\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
     "\uff01-\uff40\uff5b-\uff65\uffe0-\uffee]*"
 ).fullmatch
-_WRAP = 1 << 32
 #: A text with every character of ``_PG_SAFE``'s ASCII part and some of the others, for the
 #: comparison with the database's own ``upper()`` (a Turkish locale upper-cases i to İ).
 _PG_PROBE = "".join(map(chr, range(0x20, 0x7F))) + "产品发霉了，（测试）　ＡＢ０９￥—…"
@@ -301,39 +302,58 @@ def pg_grams(*texts: str) -> str | None:
     codes: set[int] = set()
     for text in texts:
         if len(text) <= _MEMO_TEXT_CHARS:
-            found = _text_codes.get(text)
-            if found is None:
+            found: Iterable[int] | None = _text_codes.get(text, _UNKNOWN)
+            if found is _UNKNOWN:
                 if len(_text_codes) >= _MEMO_TEXTS:
                     _text_codes.clear()
-                found = _text_codes[text] = _codes_of(text)
+                of_text = _codes_of(text)
+                found = _text_codes[text] = None if of_text is None else frozenset(of_text)
         else:
             found = _codes_of(text)
-        if found is _UNSAFE:
+        if found is None:
             return None
         codes.update(found)
     return "{" + ",".join(map(str, sorted(codes))) + "}"
 
 
-def _codes_of(text: str) -> frozenset[int]:
-    """The signed gram codes of one text (``pg_grams``), or ``_UNSAFE``.
+def _codes_of(text: str) -> set[int] | None:
+    """The signed gram codes of one text (``pg_grams``), or None if it holds an unsafe character.
 
-    A character from U+8000 shifted by 16 bits passes 2**31, so it is wrapped as it is shifted;
-    its low 16 bits stay zero, so a bigram is that or'ed with its successor, wrapped alike.
+    Read from the text's encodings without a Python step per character: the safe characters
+    all lie below U+FFFF (no surrogates), so in UTF-32-BE from the third byte each 4-byte word
+    is a character shifted by 16 bits, and in UTF-16-BE every 4-byte word (at even, then at odd
+    character positions) is a character shifted by 16 bits or'ed with its successor; read as
+    signed 32-bit integers, they wrap as PostgreSQL's ``<<`` does.
     """
     if not _PG_SAFE(text):
-        return _UNSAFE
+        return None
     upper = text.upper()
-    points = [(ord(c) << 16) - _WRAP if c >= "\u8000" else ord(c) << 16 for c in upper]
-    codes = set(points)
-    codes.update([a | ord(b) for a, b in zip(points, upper[1:], strict=False)])
-    return frozenset(codes)
+    n = len(upper)
+    codes = set(_words((upper.encode("utf-32-be") + b"\0\0")[2:]))
+    pairs = upper.encode("utf-16-be")
+    codes.update(_words(pairs[: 4 * (n // 2)]))
+    if n > 2:
+        codes.update(_words(pairs[2 : 2 + 4 * ((n - 1) // 2)]))
+    return codes
+
+
+def _words(data: bytes) -> array[int]:
+    """``data`` as big-endian signed 32-bit integers."""
+    words = array("i")
+    words.frombytes(data)
+    if sys.byteorder == "little":
+        words.byteswap()
+    return words
+
+
+assert array("i").itemsize == 4
 
 
 #: Codes of short texts (titles, customer names), which an import repeats: at most this many
 #: texts of at most this many characters (some MB), forgotten all at once when full.
 _MEMO_TEXTS, _MEMO_TEXT_CHARS = 4096, 24
-_text_codes: dict[str, frozenset[int]] = {}
-_UNSAFE: frozenset[int] = frozenset({-1})  # told apart by identity
+_text_codes: dict[str, frozenset[int] | None] = {}
+_UNKNOWN = frozenset({-1})  # not in the memo (told apart by identity)
 
 
 def pg_grams_agree(conn: BaseDatabaseWrapper) -> bool:
