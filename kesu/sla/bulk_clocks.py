@@ -49,10 +49,13 @@ def _due_w(cal: WorkCalendar, started: datetime, w_start: int, amount: int, unit
 #: all their deadlines. Cleared when it grows past this many entries.
 _DEADLINES_MEMO_SIZE = 20_000
 _deadlines_memo: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = {}
+#: A number per distinct list of (starts at receipt, target) ever planned: a few dozen. Never
+#: cleared, so that a number always means the same targets.
+_signature_ids: dict[tuple[tuple[bool, Target], ...], int] = {}
 
 
 #: A case's clocks, what their deadlines depend on, and whether they start at receipt / at ``at``.
-_Plan = tuple[list[tuple[ClockRule, Target]], tuple[Any, ...], bool, bool]
+_Plan = tuple[list[tuple[ClockRule, Target]], int, bool, bool]
 
 
 def _deadlines(
@@ -101,8 +104,11 @@ def clock_rows(cases: Iterable[Case], *, at: datetime) -> list[tuple[Any, ...]]:
                 for code, rule in RULES.items()
                 if code in targets and should_start(rule, case.status, Trigger.CREATED, exists=False)
             ]
-            # What the deadlines depend on besides the calendar and the receipt's working time.
-            signature = tuple((rule.from_receipt, target) for rule, target in plan)
+            # What the deadlines depend on besides the calendar and the receipt's working time,
+            # as a number: a tuple of Targets would be hashed (in Python) at every lookup.
+            signature = _signature_ids.setdefault(
+                tuple((rule.from_receipt, target) for rule, target in plan), len(_signature_ids)
+            )
             from_receipt = any(rule.from_receipt for rule, _ in plan)
             from_at = not all(rule.from_receipt for rule, _ in plan)
             found = plans[key] = (plan, signature, from_receipt, from_at)
