@@ -117,3 +117,34 @@ def test_subscribed_active_webhooks_get_one_row_each(person, make_case, base_url
                                    "url": f"https://kesu.example.test/cases/{case.number}/"}
     assert row.payload["data"] == {"reason": "媒体曝光", "team": ["张总", "李工"]}
     assert row.subject == f"【危机】客诉单 {case.number}：包装破损"
+
+
+def test_one_message_carries_all_rows_of_a_notification(person, make_case, monkeypatch,
+                                                       django_capture_on_commit_callbacks):
+    from kesu.notify import tasks
+
+    sent: list[list[int]] = []
+    monkeypatch.setattr(tasks.deliver_many, "delay", sent.append)
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notify(Event.CASE_ESCALATED, case=case, recipients=[person("li"), person("wang")], context={})
+    assert sent == [[r.pk for r in rows]] and len(rows) == 4
+
+
+def test_paused_enqueueing_leaves_the_rows_to_the_periodic_delivery(person, make_case, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    from kesu.notify import tasks
+    from kesu.notify.actions import enqueue_paused
+    from kesu.notify.delivery import deliver_due
+
+    sent: list[list[int]] = []
+    monkeypatch.setattr(tasks.deliver_many, "delay", sent.append)
+    case = make_case()
+    with enqueue_paused(), django_capture_on_commit_callbacks(execute=True):
+        notify(Event.CASE_ESCALATED, case=case, recipients=[person("li")], context={})
+    assert sent == [] and set(Outbox.objects.values_list("state", flat=True)) == {"pending"}
+    deliver_due()
+    assert set(Outbox.objects.values_list("state", flat=True)) == {"sent"}
+    with django_capture_on_commit_callbacks(execute=True):  # paused only inside the block
+        notify(Event.CASE_ESCALATED, case=case, recipients=[person("wang")], context={})
+    assert len(sent) == 1
