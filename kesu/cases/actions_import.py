@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -194,6 +194,11 @@ class _Reader:
             while batch := list(islice(table, BATCH_SIZE)):
                 yield batch
 
+    def read_header(self) -> ColumnMap:
+        """Open the file for its header alone: refuses an empty file or one without a description."""
+        with read_table(self.path, self.name) as table:
+            return self._header(table)
+
     def _header(self, table: Iterator[tuple[int, Sequence[object]]]) -> ColumnMap:
         first = next(table, None)
         if first is None:
@@ -340,8 +345,7 @@ def _batch_runner(
 
         yield run_here
         return
-    batches = reader.raw_batches()
-    first = next(batches, None)  # reads the header: a refused file starts no worker
+    reader.read_header()  # a refused file starts no worker
     setup = WorkerSetup(
         database_name=connection.settings_dict["NAME"],
         language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -350,17 +354,7 @@ def _batch_runner(
         columns=reader.header.columns if reader.header else {},
     )
     with ParallelRunner(setup, workers) as runner:
-
-        def run_in_workers(phase: str) -> Iterator[BatchReport]:
-            nonlocal first, batches
-            if first is None:  # a second pass reads the file again
-                batches = reader.raw_batches()
-                first = next(batches, None)
-            head, first = first, None
-            yield from runner.run(phase, chain([head] if head else [], batches))
-
-        yield run_in_workers
-    batches.close()
+        yield lambda phase: runner.run(phase, reader.raw_batches())
 
 
 def do_run_import(
